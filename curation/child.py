@@ -1,0 +1,141 @@
+"""A helper process that runs one function per item under a hard wall-clock limit.
+
+A pathological page can hang inside C code (lxml) where no Python signal reaches it. The
+only stop that always works is killing the process that runs it, so extraction runs in a
+child; on a time-out the child is killed and restarted and the batch goes on. The parent
+(a Ray actor or the local runner) is never lost.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import select
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from typing import Any, BinaryIO
+
+_HEADER = struct.Struct("<Q")
+
+
+def write_frame(stream: BinaryIO, obj: Any) -> None:
+    data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
+    stream.write(_HEADER.pack(len(data)) + data)
+    stream.flush()
+
+
+def _read_exact(stream: BinaryIO, n: int) -> bytes:
+    chunks = []
+    while n:
+        chunk = stream.read(n)
+        if not chunk:
+            raise EOFError("child closed its pipe")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream: BinaryIO) -> Any:
+    (n,) = _HEADER.unpack(_read_exact(stream, _HEADER.size))
+    return pickle.loads(_read_exact(stream, n))
+
+
+class ItemTimeout(Exception):
+    pass
+
+
+class ItemCrash(Exception):
+    pass
+
+
+class ChildPool:
+    """One child process running ``module``'s ``serve()`` loop; items go through ``map``."""
+
+    def __init__(self, module: str, init: Any, memory_limit_mb: int | None = None) -> None:
+        self.module = module
+        self.init = init
+        self.memory_limit_mb = memory_limit_mb
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.restarts = 0
+
+    def start(self) -> None:
+        env = dict(os.environ)
+        root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", self.module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+        )
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        write_frame(self.proc.stdin, {"init": self.init, "memory_limit_mb": self.memory_limit_mb})
+        ready = read_frame(self.proc.stdout)
+        if ready != "ready":
+            raise RuntimeError(f"{self.module} child failed to start: {ready!r}")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.kill()
+            self.proc.wait()
+            self.proc = None
+
+    def _restart(self) -> None:
+        self.stop()
+        self.restarts += 1
+        self.start()
+
+    def map(self, items: list[Any], timeout_s: float) -> list[tuple[str, Any]]:
+        """Return one (status, value) per item: ok, timeout, error or crash."""
+        results: list[tuple[str, Any]] = []
+        while len(results) < len(items):
+            if self.proc is None:
+                self.start()
+            assert self.proc is not None and self.proc.stdin is not None and self.proc.stdout is not None
+            todo = items[len(results):]
+            try:
+                write_frame(self.proc.stdin, todo)
+            except (BrokenPipeError, OSError):
+                self._restart()
+                continue
+            for _ in todo:
+                deadline = time.monotonic() + timeout_s
+                ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
+                if not ready:
+                    results.append(("timeout", f"no result within {timeout_s:g} s"))
+                    self._restart()
+                    break
+                try:
+                    results.append(read_frame(self.proc.stdout))
+                except (EOFError, pickle.UnpicklingError, struct.error):
+                    code = self.proc.poll()
+                    results.append(("crash", f"extraction process died (exit code {code})"))
+                    self._restart()
+                    break
+        return results
+
+
+def serve(make_fn: Callable[[Any], Callable[[Any], Any]]) -> None:
+    """The child's loop: read a batch, answer item by item."""
+    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
+    sys.stdout = sys.stderr  # stray prints from libraries must not corrupt the frames
+    hello = read_frame(stdin)
+    if hello.get("memory_limit_mb"):
+        import resource
+
+        limit = int(hello["memory_limit_mb"]) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    fn = make_fn(hello["init"])
+    write_frame(stdout, "ready")
+    while True:
+        try:
+            batch = read_frame(stdin)
+        except EOFError:
+            return
+        for item in batch:
+            try:
+                write_frame(stdout, ("ok", fn(item)))
+            except MemoryError:
+                write_frame(stdout, ("error", "MemoryError"))
+            except Exception as err:  # noqa: BLE001 - reported per item, the loop goes on
+                write_frame(stdout, ("error", f"{type(err).__name__}: {err}"[:300]))

@@ -1,0 +1,1 @@
+"""Input and output: WARC reading, payload decoding, Parquet units and the ledger."""

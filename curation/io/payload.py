@@ -1,0 +1,135 @@
+"""HTTP payload decoding: Content-Encoding with a size cap, then an honest charset choice.
+
+Charset order: the HTTP header's charset, then ``<meta charset>`` / ``http-equiv``, then
+statistical detection (charset-normalizer). A declared charset that fails to decode the
+bytes is not trusted; we fall through to the next source.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+import zlib
+
+import brotli
+from charset_normalizer import from_bytes
+
+
+class PayloadError(Exception):
+    """A payload we will not decode; ``reason`` is the reject_reason code."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+def _too_large(limit: int) -> PayloadError:
+    return PayloadError("payload_too_large", f"decoded payload exceeds {limit} bytes")
+
+
+def _inflate(data: bytes, wbits: int, limit: int) -> bytes:
+    d = zlib.decompressobj(wbits)
+    out = d.decompress(data, limit + 1)
+    if len(out) > limit:
+        raise _too_large(limit)
+    # Concatenated gzip members: keep going while input remains, still under the cap.
+    while d.eof and d.unused_data and wbits in (31, 47):
+        rest = d.unused_data
+        d = zlib.decompressobj(wbits)
+        out += d.decompress(rest, limit + 1 - len(out))
+        if len(out) > limit:
+            raise _too_large(limit)
+    return out
+
+
+def _unbrotli(data: bytes, limit: int) -> bytes:
+    d = brotli.Decompressor()
+    out = bytearray(d.process(data, output_buffer_limit=limit + 1))
+    while len(out) <= limit and not d.is_finished() and not d.can_accept_more_data():
+        out += d.process(b"", output_buffer_limit=limit + 1 - len(out))
+    if len(out) > limit:
+        raise _too_large(limit)
+    return bytes(out)
+
+
+def decode_content_encoding(body: bytes, encoding: str | None, limit: int) -> bytes:
+    """Undo Content-Encoding (gzip, deflate, br, chains of them) without exceeding ``limit``.
+
+    Crawlers often store the payload already decoded while keeping the header; when the
+    bytes do not carry the declared coding we keep them as they are rather than lose them.
+    """
+    codings = [c.strip().lower() for c in (encoding or "").split(",") if c.strip()]
+    for coding in reversed(codings):
+        if coding in ("identity", "none"):
+            continue
+        try:
+            if coding in ("gzip", "x-gzip"):
+                if not body.startswith(b"\x1f\x8b"):
+                    continue
+                body = _inflate(body, 31, limit)
+            elif coding == "deflate":
+                try:
+                    body = _inflate(body, 15, limit)
+                except zlib.error:
+                    body = _inflate(body, -15, limit)  # raw deflate, as some servers send
+            elif coding == "br":
+                if body.lstrip()[:1] == b"<":
+                    continue
+                body = _unbrotli(body, limit)
+            else:
+                raise PayloadError("unsupported_content_encoding", f"Content-Encoding {coding!r}")
+        except (zlib.error, brotli.error) as err:
+            raise PayloadError("content_encoding_error", f"{coding}: {err}") from None
+    if len(body) > limit:
+        raise _too_large(limit)
+    return body
+
+
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.I)
+
+
+def _codec(name: str | None) -> str | None:
+    if not name:
+        return None
+    try:
+        codec = codecs.lookup(name.strip().lower()).name
+    except LookupError:
+        return None
+    # WHATWG: labels of these legacy encodings mean their superset on the web.
+    return {"latin-1": "cp1252", "iso8859-1": "cp1252", "ascii": "cp1252", "gb2312": "gb18030",
+            "gbk": "gb18030", "shift_jis": "cp932", "euc_kr": "cp949"}.get(codec, codec)
+
+
+def header_charset(content_type: str | None) -> str | None:
+    m = _HEADER_CHARSET.search(content_type or "")
+    return m.group(1) if m else None
+
+
+def meta_charset(body: bytes) -> str | None:
+    m = _META_CHARSET.search(body[:4096])
+    return m.group(1).decode("ascii", "replace") if m else None
+
+
+def decode_text(body: bytes, content_type: str | None) -> tuple[str, str, str]:
+    """Return (text, codec, source) with source one of bom/header/meta/detected/fallback."""
+    if body.startswith(codecs.BOM_UTF8):
+        return body[3:].decode("utf-8", "replace"), "utf-8", "bom"
+    for source, declared in (("header", header_charset(content_type)), ("meta", meta_charset(body))):
+        codec = _codec(declared)
+        if codec is None:
+            continue
+        try:
+            return body.decode(codec), codec, source
+        except (UnicodeDecodeError, LookupError):
+            continue  # the declaration lies; try the next source
+    try:
+        return body.decode("utf-8"), "utf-8", "detected"
+    except UnicodeDecodeError:
+        pass
+    best = from_bytes(body[:65536]).best()
+    if best is not None and best.encoding:
+        codec = _codec(best.encoding) or best.encoding
+        return body.decode(codec, "replace"), codec, "detected"
+    return body.decode("utf-8", "replace"), "utf-8", "fallback"

@@ -1,0 +1,1 @@
+"""Runners execute the same stage objects in-process (local) or on a Ray cluster."""

@@ -1,0 +1,41 @@
+"""In-process runner: one unit at a time through the same stages and commit as on Ray."""
+
+from __future__ import annotations
+
+import pyarrow as pa
+
+from curation.io.output import clear_scratch, commit_unit, write_fragments
+from curation.io.units import UnitTracker
+from curation.io.warc import read_unit
+from curation.runners.common import ProgressFn, RunContext, RunSummary
+from curation.stage import Stage
+
+
+def apply_stage(stage: Stage, table: pa.Table) -> pa.Table:
+    """Run ``stage`` over ``table`` in slices of its batch size."""
+    if table.num_rows <= stage.batch_size:
+        return stage(table)
+    parts = [stage(table.slice(i, stage.batch_size)) for i in range(0, table.num_rows, stage.batch_size)]
+    return pa.concat_tables(parts)
+
+
+def run_local(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None) -> RunSummary:
+    summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
+    tracker = UnitTracker()
+    try:
+        for unit in ctx.plan.todo:
+            for chunk in read_unit(unit.uri, unit.unit_id, ctx.cfg.read):
+                for stage in stages:
+                    chunk = apply_stage(stage, chunk)
+                for report in write_fragments(chunk, ctx.out, ctx.run_id):
+                    if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
+                        entry = commit_unit(ctx.out, unit, ctx.run_id, ctx.config_hash,
+                                            ctx.cfg.output.compression, ctx.cfg.output.compression_level)
+                        summary.add(entry)
+                        if progress:
+                            progress(entry)
+    finally:
+        for stage in stages:
+            stage.teardown()
+    clear_scratch(ctx.out)
+    return summary

@@ -1,0 +1,137 @@
+"""Ray runner: Ray Data streams chunks through one actor pool per stage.
+
+Pools are sized from each stage's declared resources, and each actor calls ``setup()``
+once, so models load once per actor. The last operator writes fragments and reports them;
+the driver sees only those small reports and launches a commit task per finished unit.
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from typing import Any
+
+import pyarrow as pa
+import ray
+
+from curation.config import ReadConfig
+from curation.io.output import clear_scratch, commit_unit, write_fragments
+from curation.io.units import Unit, UnitTracker
+from curation.io.warc import read_unit
+from curation.runners.common import ProgressFn, RunContext, RunSummary
+from curation.stage import Stage
+
+
+class ClusterUnreachable(RuntimeError):
+    pass
+
+
+def _check_address(address: str | None) -> None:
+    """Fail in seconds, with the address in the message, instead of Ray's long retry loop."""
+    if not address or address == "auto" or address.startswith(("ray://", "local")):
+        return
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=5):
+            pass
+    except (OSError, ValueError) as err:
+        raise ClusterUnreachable(f"cannot reach Ray cluster at {address}: {err}") from None
+
+
+def connect(address: str | None) -> None:
+    if ray.is_initialized():
+        return
+    _check_address(address)
+    try:
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING")
+    except ConnectionError as err:
+        raise ClusterUnreachable(f"cannot connect to Ray cluster at {address}: {err}") from None
+
+
+def _read(batch: pa.Table, read_cfg: ReadConfig) -> Iterator[pa.Table]:
+    for row in batch.to_pylist():
+        yield from read_unit(row["uri"], row["unit_id"], read_cfg)
+
+
+class _StageActor:
+    def __init__(self, stage: Stage) -> None:
+        self.stage = stage
+        stage.setup()
+        stage._ready = True
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        return self.stage(batch)
+
+
+def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
+    reports = write_fragments(batch, out, run_id)
+    schema = pa.schema([("unit_id", pa.string()), ("fragment", pa.string()), ("n_rows", pa.int64()),
+                        ("unit_total", pa.int64())])
+    return pa.Table.from_pylist(reports, schema=schema)
+
+
+def _pool_size(stage: Stage, cap: int | None) -> int:
+    cpus = ray.cluster_resources().get("CPU", 1.0)
+    n = max(1, int(cpus // max(stage.resources.cpus, 0.01)))
+    if stage.resources.gpus:
+        n = min(n, max(1, int(ray.cluster_resources().get("GPU", 0) // stage.resources.gpus)))
+    return min(n, cap) if cap else n
+
+
+def _ray_args(stage: Stage) -> dict[str, Any]:
+    args: dict[str, Any] = {"num_cpus": stage.resources.cpus}
+    if stage.resources.gpus:
+        args["num_gpus"] = stage.resources.gpus
+    if stage.resources.memory_mb:
+        args["memory"] = stage.resources.memory_mb * 1024 * 1024
+    return args
+
+
+def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None) -> RunSummary:
+    connect(ctx.cfg.runner.address)
+    summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
+    if not ctx.plan.todo:
+        return summary
+    data_ctx = ray.data.DataContext.get_current()
+    data_ctx.enable_progress_bars = False
+    units = {u.unit_id: u for u in ctx.plan.todo}
+    ds = ray.data.from_items([{"unit_id": u.unit_id, "uri": u.uri} for u in ctx.plan.todo],
+                             override_num_blocks=len(ctx.plan.todo))
+    ds = ds.map_batches(_read, fn_kwargs={"read_cfg": ctx.cfg.read}, batch_size=1, batch_format="pyarrow",
+                        num_cpus=0.5)
+    for stage in stages:
+        ds = ds.map_batches(
+            _StageActor, fn_constructor_args=(stage,), batch_size=stage.batch_size, batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(stage, ctx.cfg.runner.max_actors_per_stage)),
+            **_ray_args(stage),
+        )
+    ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
+                        batch_format="pyarrow", num_cpus=0.25)
+    commit = ray.remote(num_cpus=0.25, max_retries=5)(commit_unit)
+    tracker = UnitTracker()
+    pending: dict[Any, Unit] = {}
+
+    def collect(block: bool) -> None:
+        ready, _ = ray.wait(list(pending), num_returns=len(pending) if block else 1, timeout=None if block else 0)
+        for ref in ready:
+            pending.pop(ref)
+            entry = ray.get(ref)
+            summary.add(entry)
+            if progress:
+                progress(entry)
+
+    for report in ds.iter_rows():
+        if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
+            unit = units[report["unit_id"]]
+            ref = commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
+                                ctx.cfg.output.compression, ctx.cfg.output.compression_level)
+            pending[ref] = unit
+        if pending:
+            collect(block=False)
+    if pending:
+        collect(block=True)
+    missing = set(units) - tracker.completed
+    if missing:
+        raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
+    clear_scratch(ctx.out)
+    return summary

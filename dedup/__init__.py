@@ -1,0 +1,1 @@
+"""Deduplication: MinHash near-duplicates, exact substrings, cross-run index (issue 5)."""

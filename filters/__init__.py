@@ -1,0 +1,1 @@
+"""Document stages: extraction, language ID, and (later) quality filters."""

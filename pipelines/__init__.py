@@ -1,0 +1,1 @@
+"""Pipeline definitions: which stages run, in which order, from a config."""
