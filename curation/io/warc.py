@@ -22,7 +22,7 @@ from curation.io.fs import open_input
 from curation.io.payload import PayloadError, decode_content_encoding, decode_text
 
 _HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "HTTP/3"], verify=False)
-KEPT_TYPES = {"response", "conversion", "resource", "revisit"}
+KEPT_TYPES = {"response", "conversion", "revisit"}
 
 
 def _fetch_time(value: str | None) -> datetime | None:
@@ -112,6 +112,13 @@ def _record_row(record: Any, uri: str, unit_id: str, index: int, cfg: ReadConfig
     return row
 
 
+def _drain(stream: Any) -> int:
+    """Read what is left of a record; return how many declared bytes never arrived."""
+    while stream.read(1 << 16):
+        pass
+    return int(getattr(stream, "limit", 0) or 0)
+
+
 def iter_rows(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[dict]:
     """Yield one row per kept record; a broken file ends with one input_error row."""
     index = 0
@@ -122,9 +129,18 @@ def iter_rows(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[dict]:
             for record in it:
                 if record.rec_type not in KEPT_TYPES:
                     continue
-                if record.rec_type == "resource" and not _mime(record.content_type).startswith("text/"):
-                    continue
+                if record.length is None:
+                    # warcio hands back a header-only stub when the file ends inside a record.
+                    raise ValueError("record without Content-Length (file cut inside its headers)")
                 row = _record_row(record, uri, unit_id, index, cfg)
+                missing = _drain(record.raw_stream)
+                if missing:
+                    # warcio stops quietly at a cut-off record; that is the end of this file.
+                    row.pop(schema.HTML, None)
+                    row.update(text=None, reject_reason="input_error",
+                               reject_detail=f"record {index} truncated: {missing} bytes missing")
+                    yield row
+                    return
                 offset = it.get_record_offset()  # only valid once the payload was read
                 if row["warc_record_id"] is None:
                     row["id"] = schema.stable_id(uri, f"@{offset}")
