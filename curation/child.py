@@ -106,9 +106,17 @@ class ChildPool:
                     self._restart()
                     break
                 try:
-                    results.append(read_frame(self.proc.stdout))
+                    result = read_frame(self.proc.stdout)
+                    results.append(result)
+                    if result == ("error", "MemoryError"):
+                        # A process that hit its memory limit is not trusted with more work.
+                        self._restart()
+                        break
                 except (EOFError, pickle.UnpicklingError, struct.error):
-                    code = self.proc.poll()
+                    try:
+                        code = self.proc.wait(timeout=5)
+                    except subprocess.TimeoutExpired:
+                        code = None
                     results.append(("crash", f"extraction process died (exit code {code})"))
                     self._restart()
                     break
@@ -137,5 +145,6 @@ def serve(make_fn: Callable[[Any], Callable[[Any], Any]]) -> None:
                 write_frame(stdout, ("ok", fn(item)))
             except MemoryError:
                 write_frame(stdout, ("error", "MemoryError"))
+                os._exit(1)  # the parent restarts us; this process may be in a bad state
             except Exception as err:  # noqa: BLE001 - reported per item, the loop goes on
                 write_frame(stdout, ("error", f"{type(err).__name__}: {err}"[:300]))

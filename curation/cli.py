@@ -8,7 +8,7 @@ import sys
 from collections.abc import Sequence
 
 from curation.config import ConfigError, PipelineConfig, load_config
-from curation.io.fs import InputError
+from curation.io.fs import InputError, expand_inputs
 
 EXIT_USAGE = 2
 EXIT_FAILED = 1
@@ -43,8 +43,19 @@ def cmd_run(args: argparse.Namespace) -> int:
         cfg = _apply_overrides(load_config(args.config), args)
         if not cfg.input.paths:
             return _fail("no input: set input.paths in the config or pass --input")
-        ctx = prepare(cfg, force=args.force)
+        expand_inputs(cfg.input.paths)  # a missing input fails before anything starts
     except (ConfigError, InputError) as err:
+        return _fail(str(err))
+    if cfg.runner.kind == "ray":
+        from curation.runners.ray_runner import ClusterUnreachable, connect
+
+        try:
+            connect(cfg.runner.address)
+        except ClusterUnreachable as err:
+            return _fail(str(err), EXIT_FAILED)
+    try:
+        ctx = prepare(cfg, force=args.force)
+    except InputError as err:
         return _fail(str(err))
     plan = ctx.plan
     print(f"run {ctx.run_id}: {len(plan.todo)} units to process, {len(plan.skipped)} already committed "
@@ -66,12 +77,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
             summary = run_local(ctx, stages, progress)
         else:
-            from curation.runners.ray_runner import ClusterUnreachable, run_ray
+            from curation.runners.ray_runner import run_ray
 
-            try:
-                summary = run_ray(ctx, stages, progress)
-            except ClusterUnreachable as err:
-                return _fail(str(err), EXIT_FAILED)
+            summary = run_ray(ctx, stages, progress)
     except KeyboardInterrupt:
         return _fail("interrupted; committed units are kept and a rerun resumes", 130)
     finally:
@@ -112,7 +120,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return int(args.func(args))
+    try:
+        return int(args.func(args))
+    except Exception as err:  # noqa: BLE001 - the contract is one line on stderr, not a traceback
+        if os.environ.get("CURATE_DEBUG"):
+            raise
+        first = str(err).strip().splitlines()[0] if str(err).strip() else ""
+        return _fail(f"{type(err).__name__}: {first} (set CURATE_DEBUG=1 for the traceback)", EXIT_FAILED)
 
 
 if __name__ == "__main__":

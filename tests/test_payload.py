@@ -67,7 +67,7 @@ def test_meta_charset_used_when_header_has_none():
 
 
 def test_lying_header_charset_falls_through_to_the_truth():
-    body = "<p>Привет, мир — это проверка кодировки</p>".encode("utf-8")
+    body = "<p>Привет, мир — это проверка кодировки</p>".encode()
     # ASCII cannot decode these bytes (the WHATWG map makes it cp1252, which can't either for all
     # bytes of Cyrillic UTF-8); the decoder must not produce mojibake from the lie.
     text, codec, source = decode_text(body, "text/html; charset=shift_jis")

@@ -1,0 +1,98 @@
+import json
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from curation.config import parse_config
+from curation.io.ledger import Ledger
+from curation.runners.common import prepare
+from curation.runners.local import run_local
+from pipelines.web import build_stages
+from tests.output_rows import output_files, row_set
+
+CONTRACT = ["id", "url", "source", "warc_record_id", "fetch_time", "text", "language", "language_score",
+            "perplexity", "reject_reason", "n_words"]
+
+
+def config(inputs: list[str], out: Path, runner: str = "local", **extra):
+    return parse_config({"input": {"paths": inputs}, "output": {"path": str(out)},
+                         "runner": {"kind": runner}, **extra})
+
+
+def run(cfg, force: bool = False):
+    ctx = prepare(cfg, force=force)
+    if cfg.runner.kind == "local":
+        return run_local(ctx, build_stages(cfg))
+    from curation.runners.ray_runner import run_ray
+
+    return run_ray(ctx, build_stages(cfg))
+
+
+@pytest.fixture(scope="module")
+def local_out(tmp_path_factory, small_warcs):
+    out = tmp_path_factory.mktemp("local")
+    run(config(small_warcs, out))
+    return out
+
+
+def test_output_follows_the_layout_with_contract_columns(local_out):
+    langs = {p.parent.name for p in local_out.glob("data/language=*/part-*.parquet")}
+    assert {"language=en", "language=ja", "language=zh"} <= langs
+    assert list(local_out.glob("rejected/part-*.parquet"))
+    for f in output_files(local_out):
+        meta = pq.read_metadata(f)
+        assert meta.row_group(0).column(0).compression == "ZSTD"
+        names = pq.read_schema(f).names
+        assert all(c in names for c in CONTRACT)
+        assert not [n for n in names if n.startswith("_")]
+    assert not list((local_out / "_tmp").rglob("*.parquet"))
+
+
+def test_kept_rows_sit_in_their_language_partition(local_out):
+    for f in local_out.glob("data/language=*/part-*.parquet"):
+        t = pq.read_table(f, columns=["language", "reject_reason", "text"])
+        assert set(t.column("language").to_pylist()) == {f.parent.name.split("=", 1)[1]}
+        assert set(t.column("reject_reason").to_pylist()) == {None}
+        assert all(t.column("text").to_pylist())
+
+
+def test_every_input_record_is_accounted_for(local_out, small_warcs):
+    entries = Ledger(local_out).entries()
+    assert sorted(e.uri for e in entries.values()) == sorted(small_warcs)
+    assert sum(e.n_rows for e in entries.values()) == len(row_set(local_out))
+    assert all(e.n_rows == e.n_kept + e.n_rejected for e in entries.values())
+
+
+def test_ray_runner_gives_the_same_rows_as_the_local_runner(local_out, small_warcs, tmp_path):
+    run(config(small_warcs, tmp_path, runner="ray", read={"chunk_rows": 7}, extract={"batch_size": 5}))
+    assert row_set(tmp_path) == row_set(local_out)
+
+
+def test_rerun_skips_committed_units_and_force_redoes_them(small_warcs, tmp_path):
+    cfg = config(small_warcs[:2], tmp_path)
+    first = run(cfg)
+    assert first.units_done == 2
+    rows = row_set(tmp_path)
+    before = {p: p.stat().st_mtime_ns for p in output_files(tmp_path)}
+    again = run(cfg)
+    assert (again.units_done, again.units_skipped) == (0, 2)
+    assert {p: p.stat().st_mtime_ns for p in output_files(tmp_path)} == before
+    forced = run(cfg, force=True)
+    assert (forced.units_done, forced.units_skipped) == (2, 0)
+    assert row_set(tmp_path) == rows
+    entry = json.loads(Ledger(tmp_path).path(forced.entries[0].unit_id).read_text())
+    assert entry["run_id"] == forced.run_id != first.run_id
+
+
+def test_chunking_does_not_change_the_rows(small_warcs, local_out, tmp_path):
+    run(config(small_warcs, tmp_path, read={"chunk_rows": 3}, extract={"batch_size": 2}))
+    assert row_set(tmp_path) == row_set(local_out)
+
+
+def test_forced_rerun_with_other_settings_removes_stale_partitions(small_warcs, tmp_path):
+    run(config(small_warcs[:1], tmp_path))
+    assert list(tmp_path.glob("data/language=*/part-*.parquet"))
+    run(config(small_warcs[:1], tmp_path, langid={"enabled": False}), force=True)
+    langs = {p.parent.name for p in tmp_path.glob("data/language=*/part-*.parquet")}
+    assert langs == {"language=und"}
