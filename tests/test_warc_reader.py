@@ -114,3 +114,18 @@ def test_file_without_records_yields_one_input_empty_row(tmp_path):
     assert chunk.column("reject_reason").to_pylist() == ["input_empty"]
     assert chunk.column(schema.UNIT_TOTAL).to_pylist() == [1]
     assert isinstance(chunk, pa.Table)
+
+
+def test_fsspec_urls_are_read_like_local_files(warc_dir):
+    import fsspec
+
+    from curation.io.fs import expand_inputs
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("/bucket/crawl/a.warc.gz", (warc_dir / "wget-en-0001.warc.gz").read_bytes())
+    (uri,) = expand_inputs(["memory://bucket/crawl/*.warc.gz"])
+    assert uri.startswith("memory://") and uri.endswith("/bucket/crawl/a.warc.gz")
+    local = rows_of(str(warc_dir / "wget-en-0001.warc.gz"))
+    remote = rows_of(uri)
+    assert [r["warc_record_id"] for r in remote] == [r["warc_record_id"] for r in local]
+    assert [r[schema.HTML] for r in remote] == [r[schema.HTML] for r in local]

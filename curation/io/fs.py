@@ -23,8 +23,7 @@ def expand_inputs(patterns: list[str]) -> list[str]:
     for pattern in patterns:
         if is_url(pattern):
             fs, _, paths = fsspec.get_fs_token_paths(pattern)
-            protocol = pattern.split("://", 1)[0]
-            matches = [p if "://" in p else f"{protocol}://{p}" for p in paths]
+            matches = sorted(fs.unstrip_protocol(p) for p in paths if not fs.isdir(p))
         else:
             local = pattern.removeprefix("file://")
             matches = sorted(glob.glob(os.path.expanduser(local))) if glob.has_magic(local) else (
