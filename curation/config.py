@@ -94,12 +94,12 @@ class LangIdConfig(_Model):
 
 class PipelineConfig(_Model):
     pipeline: Literal["web"] = "web"
-    input: InputConfig = Field(default_factory=InputConfig)
-    output: OutputConfig = Field(default_factory=OutputConfig)
-    runner: RunnerConfig = Field(default_factory=RunnerConfig)
-    read: ReadConfig = Field(default_factory=ReadConfig)
-    extract: ExtractConfig = Field(default_factory=ExtractConfig)
-    langid: LangIdConfig = Field(default_factory=LangIdConfig)
+    input: InputConfig = Field(default_factory=lambda: InputConfig())
+    output: OutputConfig = Field(default_factory=lambda: OutputConfig())
+    runner: RunnerConfig = Field(default_factory=lambda: RunnerConfig())
+    read: ReadConfig = Field(default_factory=lambda: ReadConfig())
+    extract: ExtractConfig = Field(default_factory=lambda: ExtractConfig())
+    langid: LangIdConfig = Field(default_factory=lambda: LangIdConfig())
 
     def processing_hash(self) -> str:
         """Hash of everything that changes the rows (not where they come from or go)."""
