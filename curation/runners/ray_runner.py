@@ -99,10 +99,11 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
                              override_num_blocks=len(ctx.plan.todo))
     ds = ds.map_batches(_read, fn_kwargs={"read_cfg": ctx.cfg.read}, batch_size=1, batch_format="pyarrow",
                         num_cpus=0.5)
+    cap = ctx.cfg.runner.max_actors_per_stage
     for stage in stages:
         ds = ds.map_batches(
             _StageActor, fn_constructor_args=(stage,), batch_size=stage.batch_size, batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(stage, ctx.cfg.runner.max_actors_per_stage)),
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(stage, cap)),
             **_ray_args(stage),
         )
     ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
