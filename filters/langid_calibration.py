@@ -1,0 +1,44 @@
+"""Per-language language-ID thresholds derived from a language's own score distribution.
+
+A single global ``min_score`` punishes languages that fastText is naturally less sure about
+(Malay, Nepali, Urdu score lower than English on clean text), so FineWeb-2 sets one
+threshold per language from the scores of the documents identified as that language:
+``max(0.3, min(0.9, median - std))``. ``curate calibrate`` (issue 3 part B) calls
+:func:`langid_threshold` on each language's scores and writes the result into the
+``langid.min_scores`` map.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Sequence
+
+# FineWeb-2 (2025), "language-specific filtering thresholds": clamp bounds of the rule.
+FINEWEB2_FLOOR = 0.3
+FINEWEB2_CEILING = 0.9
+
+
+def fineweb2_threshold(scores: Sequence[float], floor: float = FINEWEB2_FLOOR,
+                       ceiling: float = FINEWEB2_CEILING) -> float:
+    """FineWeb-2's rule: ``max(floor, min(ceiling, median - population std))``.
+
+    An empty sample gives the floor (nothing is known, so reject only the least sure).
+    """
+    values = [float(s) for s in scores]
+    if not values:
+        return floor
+    for v in values:
+        if not 0.0 <= v <= 1.0:
+            raise ValueError(f"language-ID scores must lie in [0, 1], got {v!r}")
+    spread = statistics.pstdev(values) if len(values) > 1 else 0.0
+    return max(floor, min(ceiling, statistics.median(values) - spread))
+
+
+def langid_threshold(scores: Sequence[float]) -> float:
+    """The project's rule for a language's ``min_score``: FineWeb-2's, unchanged.
+
+    We keep FineWeb-2's rule because it is robust on small samples (median, not a low
+    percentile) and its clamp stops a noisy language from falling below 0.3. The rounding to
+    three decimals only makes the YAML readable and stable across runs.
+    """
+    return round(fineweb2_threshold(scores), 3)
