@@ -92,6 +92,24 @@ class LangIdConfig(_Model):
     batch_size: int = Field(256, ge=1)
 
 
+class PerplexityConfig(_Model):
+    enabled: bool = True
+    # Directory of <lang>.arpa.bin + <lang>.sp.model (CCNet's names); None: the default models
+    # that set-up builds into asset_dir("kenlm"). CCNet's/CulturaX's published models work too.
+    model_dir: str | None = None
+    # Per-language bucket edges and cutoffs (YAML); None: filters/assets/perplexity_thresholds.yaml,
+    # calibrated for the default models (see README "Perplexity"). Languages missing there get
+    # a perplexity but no bucket and no rejection.
+    thresholds_path: str | None = None
+    # Reject documents above their language's cutoff as perplexity_high (Marco-LLM §3.1.1:
+    # "perplexity scores largely above average"); False only annotates.
+    filter: bool = True
+    # How KenLM maps the binary: populate = mmap + MAP_POPULATE (CCNet's default), lazy = mmap
+    # paged on demand, read = malloc + read (network disks).
+    load_method: Literal["populate", "lazy", "read"] = "populate"
+    batch_size: int = Field(64, ge=1)
+
+
 class PipelineConfig(_Model):
     pipeline: Literal["web"] = "web"
     input: InputConfig = Field(default_factory=lambda: InputConfig())
@@ -100,6 +118,7 @@ class PipelineConfig(_Model):
     read: ReadConfig = Field(default_factory=lambda: ReadConfig())
     extract: ExtractConfig = Field(default_factory=lambda: ExtractConfig())
     langid: LangIdConfig = Field(default_factory=lambda: LangIdConfig())
+    perplexity: PerplexityConfig = Field(default_factory=lambda: PerplexityConfig())
 
     def processing_hash(self) -> str:
         """Hash of everything that changes the rows (not where they come from or go)."""

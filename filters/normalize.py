@@ -1,0 +1,52 @@
+"""CCNet's text normalisation, applied before SentencePiece and KenLM.
+
+Models trained by CCNet (and by ``curate train-lm``) saw text normalised this way, so scoring
+must normalise identically or perplexities are meaningless. Order and rules follow CCNet's
+``text_normalizer.normalize`` defaults (accent=True, case=True, numbers=True, punct=1):
+strip, lower-case, strip accents (NFD, drop combining marks), every digit to ``0``, unicode
+punctuation to ASCII, control characters (C0 and 127-159) removed.
+
+Like CCNet, accent stripping leaves the text in NFD (Hangul becomes jamo) and drops every
+nonspacing mark (also Thai and Indic vowel signs); we keep that on purpose, so CCNet's
+published models score our text exactly as they scored theirs.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Unicode punctuation -> ASCII, the table CCNet's models were trained with (its punct=1 mode).
+PUNCT_TO_ASCII: dict[str, str] = {
+    "\uff0c": ",", "\u3002": ".", "\u3001": ",",            # ， 。 、
+    "\u201e": '"', "\u201d": '"', "\u201c": '"',             # „ ” “
+    "\u00ab": '"', "\u00bb": '"',                            # « »
+    "\uff11": '"',                                          # １ (digits become 0 first, so never hit)
+    "\u300d": '"', "\u300c": '"', "\u300a": '"', "\u300b": '"',  # 」 「 《 》
+    "\u00b4": "'", "\u2019": "'",                            # ´ ’
+    "\u2236": ":", "\uff1a": ":", "\uff1f": "?", "\uff01": "!",  # ∶ ： ？ ！
+    "\uff08": "(", "\uff09": ")", "\uff1b": ";",             # （ ） ；
+    "\u2013": "-", "\u2014": " - ", "\u2501": "-", "\u25ba": "-",  # – — ━ ►
+    "\uff0e": ". ", "\uff5e": "~", "\u2026": "...",          # ． ～ …
+    "\u3008": "<", "\u3009": ">", "\u3010": "[", "\u3011": "]",  # 〈 〉 【 】
+    "\uff05": "%",                                          # ％
+}
+_PUNCT_TABLE = str.maketrans(PUNCT_TO_ASCII)
+_DIGIT = re.compile(r"\d")  # unicode digits too (Arabic-Indic, Devanagari, fullwidth)
+_CONTROL = re.compile("[" + "".join(map(chr, [*range(0, 32), *range(127, 160)])) + "]")
+
+
+def strip_accents(text: str) -> str:
+    """NFD-decompose and drop nonspacing marks (category Mn)."""
+    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+
+
+def normalize_line(line: str) -> str:
+    """CCNet normalisation of one line (newlines are control characters: split lines first)."""
+    line = line.strip()
+    if not line:
+        return line
+    line = strip_accents(line.lower())
+    line = _DIGIT.sub("0", line)
+    line = line.translate(_PUNCT_TABLE)
+    return _CONTROL.sub("", line)
