@@ -42,7 +42,9 @@ def write_fragments(batch: pa.Table, out: str | Path, run_id: str) -> list[dict]
     reports = []
     units = batch.column(schema.UNIT_ID)
     for unit_id in pc.unique(units).to_pylist():
-        part = batch.filter(pc.equal(units, unit_id)).drop_columns([schema.HTML])
+        part = batch.filter(pc.equal(units, unit_id))
+        if schema.HTML in part.column_names:
+            part = part.drop_columns([schema.HTML])
         indices = sorted(part.column(schema.RECORD_INDEX).to_pylist())
         name = hashlib.blake2b(repr(indices).encode(), digest_size=10).hexdigest()
         totals = [t for t in part.column(schema.UNIT_TOTAL).to_pylist() if t is not None]
@@ -53,15 +55,18 @@ def write_fragments(batch: pa.Table, out: str | Path, run_id: str) -> list[dict]
     return reports
 
 
-def unit_files(out: str | Path, unit_id: str) -> list[Path]:
+def unit_files(out: str | Path, unit_id: str, partition: str = "language") -> list[Path]:
     root = Path(out)
-    return sorted(root.glob(f"data/language=*/part-{unit_id}.parquet")) + sorted(
+    return sorted(root.glob(f"data/{partition}=*/part-{unit_id}.parquet")) + sorted(
         root.glob(f"rejected/part-{unit_id}.parquet"))
 
 
 def commit_unit(out: str | Path, unit: Unit, run_id: str, config_hash: str,
-                compression: str = "zstd", level: int = 3) -> LedgerEntry:
-    """Merge a complete unit's fragments into its final files and write its ledger row."""
+                compression: str = "zstd", level: int = 3, partition: str = "language") -> LedgerEntry:
+    """Merge a complete unit's fragments into its final files and write its ledger row.
+
+    Kept rows go to ``data/<partition>=<value>/`` (``language`` for documents, ``pair`` for bitext).
+    """
     ledger = Ledger(out)
     existing = ledger.get(unit.unit_id)
     if existing is not None and existing.run_id == run_id:
@@ -76,16 +81,16 @@ def commit_unit(out: str | Path, unit: Unit, run_id: str, config_hash: str,
     root = Path(out)
     written: list[Path] = []
     if kept.num_rows:
-        langs = pc.fill_null(kept.column("language"), schema.UNDETERMINED_LANGUAGE)
+        langs = pc.fill_null(kept.column(partition), schema.UNDETERMINED_LANGUAGE)
         for lang in sorted(pc.unique(langs).to_pylist()):
-            path = root / "data" / f"language={lang}" / f"part-{unit.unit_id}.parquet"
+            path = root / "data" / f"{partition}={lang}" / f"part-{unit.unit_id}.parquet"
             _write_parquet(kept.filter(pc.equal(langs, lang)), path, compression, level)
             written.append(path)
     if rejected.num_rows:
         path = root / "rejected" / f"part-{unit.unit_id}.parquet"
         _write_parquet(rejected, path, compression, level)
         written.append(path)
-    for stale in set(unit_files(out, unit.unit_id)) - set(written):
+    for stale in set(unit_files(out, unit.unit_id, partition)) - set(written):
         stale.unlink()
     entry = LedgerEntry(
         unit_id=unit.unit_id, uri=unit.uri, run_id=run_id, config_hash=config_hash,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyarrow as pa
 
 from curation.config import PipelineConfig
 from curation.io.fs import expand_inputs
@@ -43,6 +45,9 @@ class RunSummary:
 
 
 ProgressFn = Callable[[LedgerEntry], None]
+# Reads one unit (uri, unit_id) into chunks; None means the WARC reader with ``cfg.read``.
+# Must be picklable (a module-level function or functools.partial) for the Ray runner.
+Reader = Callable[[str, str], Iterator[pa.Table]]
 
 
 def prepare(cfg: PipelineConfig, force: bool = False) -> RunContext:

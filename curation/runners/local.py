@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pyarrow as pa
 
 from curation.io.output import clear_scratch, commit_unit, write_fragments
 from curation.io.units import UnitTracker
 from curation.io.warc import read_unit
-from curation.runners.common import ProgressFn, RunContext, RunSummary
+from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
 from curation.stage import Stage
 
 
@@ -19,18 +21,22 @@ def apply_stage(stage: Stage, table: pa.Table) -> pa.Table:
     return pa.concat_tables(parts)
 
 
-def run_local(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None) -> RunSummary:
+def run_local(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None,
+              reader: Reader | None = None, partition: str = "language") -> RunSummary:
+    """``reader``/``partition``: how units are read and how kept rows are partitioned (web by default)."""
+    read = reader or partial(read_unit, cfg=ctx.cfg.read)
     summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
     tracker = UnitTracker()
     try:
         for unit in ctx.plan.todo:
-            for chunk in read_unit(unit.uri, unit.unit_id, ctx.cfg.read):
+            for chunk in read(unit.uri, unit.unit_id):
                 for stage in stages:
                     chunk = apply_stage(stage, chunk)
                 for report in write_fragments(chunk, ctx.out, ctx.run_id):
                     if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
                         entry = commit_unit(ctx.out, unit, ctx.run_id, ctx.config_hash,
-                                            ctx.cfg.output.compression, ctx.cfg.output.compression_level)
+                                            ctx.cfg.output.compression, ctx.cfg.output.compression_level,
+                                            partition)
                         summary.add(entry)
                         if progress:
                             progress(entry)

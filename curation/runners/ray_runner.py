@@ -9,16 +9,16 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pyarrow as pa
 import ray
 
-from curation.config import ReadConfig
 from curation.io.output import clear_scratch, commit_unit, write_fragments
 from curation.io.units import Unit, UnitTracker
 from curation.io.warc import read_unit
-from curation.runners.common import ProgressFn, RunContext, RunSummary
+from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
 from curation.stage import Stage
 
 
@@ -48,9 +48,9 @@ def connect(address: str | None) -> None:
         raise ClusterUnreachable(f"cannot connect to Ray cluster at {address}: {err}") from None
 
 
-def _read(batch: pa.Table, read_cfg: ReadConfig) -> Iterator[pa.Table]:
+def _read(batch: pa.Table, reader: Reader) -> Iterator[pa.Table]:
     for row in batch.to_pylist():
-        yield from read_unit(row["uri"], row["unit_id"], read_cfg)
+        yield from reader(row["uri"], row["unit_id"])
 
 
 class _StageActor:
@@ -87,7 +87,9 @@ def _ray_args(stage: Stage) -> dict[str, Any]:
     return args
 
 
-def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None) -> RunSummary:
+def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None,
+            reader: Reader | None = None, partition: str = "language") -> RunSummary:
+    """``reader``/``partition``: how units are read and how kept rows are partitioned (web by default)."""
     connect(ctx.cfg.runner.address)
     summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
     if not ctx.plan.todo:
@@ -97,7 +99,8 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
     units = {u.unit_id: u for u in ctx.plan.todo}
     ds = ray.data.from_items([{"unit_id": u.unit_id, "uri": u.uri} for u in ctx.plan.todo],
                              override_num_blocks=len(ctx.plan.todo))
-    ds = ds.map_batches(_read, fn_kwargs={"read_cfg": ctx.cfg.read}, batch_size=1, batch_format="pyarrow",
+    read = reader or partial(read_unit, cfg=ctx.cfg.read)
+    ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
                         num_cpus=0.5)
     cap = ctx.cfg.runner.max_actors_per_stage
     for stage in stages:
@@ -125,7 +128,7 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
         if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
             unit = units[report["unit_id"]]
             ref = commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
-                                ctx.cfg.output.compression, ctx.cfg.output.compression_level)
+                                ctx.cfg.output.compression, ctx.cfg.output.compression_level, partition)
             pending[ref] = unit
         if pending:
             collect(block=False)
