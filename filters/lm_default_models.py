@@ -1,0 +1,206 @@
+"""Build the default KenLM models for the 29 languages from the shared data, with a manifest.
+
+Training text per language: NTREX-128 references, the lingua ``sentences/`` set and the
+Tatoeba test side in that language (lines whose label is the language, capped). FLORES-200 is
+never read: it is the evaluation set (``bench/perplexity_eval.py``). Every 10th line is held out
+of training; held-out lines, grouped into pseudo-documents, give the default thresholds
+(``filters/assets/perplexity_thresholds.yaml``). Run by ``scripts/setup.d/21-kenlm-models.sh``::
+
+    python -m filters.lm_default_models [--out DIR] [--data DIR] [--thresholds FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from curation.assets import asset_dir
+from curation.config import TARGET_LANGUAGES
+
+RECIPE_VERSION = 1  # bump when sources or training settings change: set-up then rebuilds
+ORDER = 5  # CCNet
+VOCAB_SIZE = 8000  # soft cap; our corpora are 5-10k lines (CCNet: 65536 on Wikipedia)
+TATOEBA_CAP = 5000  # Tatoeba is short conversational sentences; keep it from dominating news text
+HOLDOUT_EVERY = 10
+DOC_LINES = 8  # held-out lines per pseudo-document for the default thresholds
+
+# ISO 639-1 -> (NTREX-128 file suffix, Tatoeba folder/file code, accepted Tatoeba label prefixes)
+SOURCES: dict[str, tuple[str, tuple[str, str] | None, tuple[str, ...]]] = {
+    "en": ("eng-US", ("eng-fra", "eng"), ("eng",)),
+    "zh": ("zho_Hans", ("eng-cmn_Hans", "cmn_Hans"), ("cmn_Hans",)),
+    "ar": ("arb", ("ara-eng", "ara"), ("ara",)),
+    "de": ("deu", ("deu-eng", "deu"), ("deu",)),
+    "es": ("spa", ("eng-spa", "spa"), ("spa",)),
+    "fr": ("fra", ("eng-fra", "fra"), ("fra",)),
+    "ko": ("kor", ("eng-kor", "kor"), ("kor_Hang", "kor")),
+    "ja": ("jpn", ("eng-jpn", "jpn"), ("jpn",)),
+    "pt": ("por", ("eng-por", "por"), ("por",)),
+    "tr": ("tur", ("eng-tur", "tur"), ("tur",)),
+    "bn": ("ben", ("ben-eng", "ben"), ("ben",)),
+    "he": ("heb", ("eng-heb", "heb"), ("heb",)),
+    "id": ("ind", ("eng-ind", "ind"), ("ind",)),
+    "it": ("ita", ("eng-ita", "ita"), ("ita",)),
+    "ms": ("msa", ("eng-zsm_Latn", "zsm_Latn"), ("zsm",)),
+    "nl": ("nld", ("eng-nld", "nld"), ("nld",)),
+    "pl": ("pol", ("eng-pol", "pol"), ("pol",)),
+    "ru": ("rus", ("eng-rus", "rus"), ("rus",)),
+    "th": ("tha", ("eng-tha", "tha"), ("tha",)),
+    "uk": ("ukr", ("eng-ukr", "ukr"), ("ukr",)),
+    "ur": ("urd", ("eng-urd", "urd"), ("urd",)),
+    "vi": ("vie", ("eng-vie", "vie"), ("vie",)),
+    "cs": ("ces", ("ces-eng", "ces"), ("ces",)),
+    "el": ("ell", ("ell-eng", "ell"), ("ell",)),
+    "hu": ("hun", ("eng-hun", "hun"), ("hun",)),
+    "kk": ("kaz", ("eng-kaz", "kaz"), ("kaz_Cyrl",)),
+    "ro": ("ron", ("eng-ron", "ron"), ("ron",)),
+    "az": ("aze-Latn", ("aze-eng", "aze"), ("aze_Latn",)),
+    "ne": ("nep", None, ()),  # no Tatoeba or lingua set for Nepali: NTREX only
+}
+TATOEBA_STEM = "tatoeba-test-v2021-08-07"
+
+
+def default_data_dir() -> Path:
+    shared = os.environ.get("CURATION_SHARED")
+    root = Path(shared) if shared else Path(__file__).resolve().parents[2] / "shared"
+    return root / "data"
+
+
+@dataclass
+class Source:
+    path: Path
+    lines: list[str]
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _lines(path: Path) -> list[str]:
+    return [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+
+
+def training_sources(lang: str, data: Path) -> list[Source]:
+    """The files (and lines of them) a language's default model is trained on; never FLORES."""
+    ntrex, tatoeba, labels = SOURCES[lang]
+    out = [Source(data / "ntrex128" / f"newstest2019-ref.{ntrex}.txt", [])]
+    out[0].lines = _lines(out[0].path)
+    sent = data / "sentences" / f"{lang}.txt"
+    if sent.is_file():
+        out.append(Source(sent, _lines(sent)))
+    if tatoeba:
+        folder, code = tatoeba
+        text = data / "tatoeba" / folder / f"{TATOEBA_STEM}.{code}"
+        tags = (data / "tatoeba" / folder / f"{TATOEBA_STEM}.{code}.labels").read_text(encoding="utf-8").splitlines()
+        rows = text.read_text(encoding="utf-8").splitlines()
+        keep = [r for r, t in zip(rows, tags) if r.strip() and t.startswith(labels)]
+        out.append(Source(text, keep[:TATOEBA_CAP]))
+    return out
+
+
+def split_holdout(lines: list[str]) -> tuple[list[str], list[str]]:
+    train = [x for i, x in enumerate(lines) if i % HOLDOUT_EVERY != HOLDOUT_EVERY - 1]
+    held = [x for i, x in enumerate(lines) if i % HOLDOUT_EVERY == HOLDOUT_EVERY - 1]
+    return train, held
+
+
+def recipe_key() -> str:
+    body = json.dumps({"v": RECIPE_VERSION, "order": ORDER, "vocab": VOCAB_SIZE, "cap": TATOEBA_CAP,
+                       "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
+    return hashlib.sha256(body.encode()).hexdigest()[:16]
+
+
+def is_built(out: Path, langs: list[str]) -> bool:
+    manifest = out / "manifest.json"
+    if not manifest.is_file():
+        return False
+    try:
+        m = json.loads(manifest.read_text(encoding="utf-8"))
+    except ValueError:
+        return False
+    have = set(m.get("languages", {}))
+    return m.get("recipe") == recipe_key() and set(langs) <= have and all(
+        (out / f"{x}.arpa.bin").is_file() and (out / f"{x}.sp.model").is_file() for x in langs)
+
+
+def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M") -> dict:
+    from filters.lm_model import LanguageModel
+    from filters.lm_train import train_lm
+    from filters.perplexity_calibration import DEFAULT_K, calibrate_perplexity
+
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict = {"recipe": recipe_key(), "order": ORDER, "vocab_size": VOCAB_SIZE,
+                      "holdout": f"every {HOLDOUT_EVERY}th line of each source", "excluded": "flores200 (evaluation)",
+                      "languages": {}}
+    held_ppl: dict[str, list[float]] = {}
+    for lang in langs:
+        t0 = time.perf_counter()
+        sources = training_sources(lang, data)
+        train: list[str] = []
+        held: list[str] = []
+        files = []
+        for s in sources:
+            tr, he = split_holdout(s.lines)
+            train += tr
+            held += he
+            files.append({"path": str(s.path.relative_to(data)), "sha256": sha256_file(s.path),
+                          "lines_used": len(s.lines), "train_lines": len(tr), "heldout_lines": len(he)})
+        res = train_lm(lang, train, out, order=ORDER, vocab_size=VOCAB_SIZE, memory=memory)
+        lm = LanguageModel(out, lang, "read")
+        docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
+        held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
+        manifest["languages"][lang] = {
+            "files": files, "train_lines": res.n_lines, "train_tokens": res.n_tokens,
+            "heldout_docs": len(docs), "arpa_bin_bytes": res.lm_path.stat().st_size,
+            "arpa_bin_sha256": sha256_file(res.lm_path), "sp_model_sha256": sha256_file(res.sp_path)}
+        print(f"kenlm default model {lang}: {res.n_lines} lines, {res.n_tokens} tokens, "
+              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    if thresholds is not None:
+        write_thresholds(thresholds, calibrate_perplexity(held_ppl, k=DEFAULT_K))
+    return manifest
+
+
+def write_thresholds(path: Path, section: dict) -> None:
+    import yaml
+
+    header = ("# Default perplexity thresholds for the default KenLM models (scripts/setup.d/21-kenlm-models.sh).\n"
+              "# Generated by `python -m filters.lm_default_models --force --thresholds "
+              "filters/assets/perplexity_thresholds.yaml`\n"
+              f"# from held-out lines of the training sources ({DOC_LINES} lines per pseudo-document; FLORES unused).\n"
+              "# head/tail: CCNet's 30th/60th percentile bucket edges; cutoff: the perplexity_high rule below.\n"
+              "# Replace with `curate calibrate` output on your own crawl (its `perplexity` section).\n"
+              "# Source data licences: NTREX-128 CC-BY-SA 4.0, Tatoeba CC-BY 2.0 FR, lingua sentences Apache-2.0.\n")
+    path.write_text(header + yaml.safe_dump(section, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=asset_dir("kenlm"))
+    ap.add_argument("--data", type=Path, default=default_data_dir())
+    ap.add_argument("--lang", action="append", help="only these languages (default: all 29)")
+    ap.add_argument("--thresholds", type=Path, help="also write default thresholds (YAML) here")
+    ap.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
+    args = ap.parse_args(argv)
+    langs = args.lang or list(TARGET_LANGUAGES)
+    if not args.force and args.thresholds is None and is_built(args.out, langs):
+        print(f"kenlm default models: up to date in {args.out}", file=sys.stderr)
+        return 0
+    if not (args.data / "ntrex128").is_dir():
+        print(f"error: shared data not found at {args.data} (set CURATION_SHARED)", file=sys.stderr)
+        return 2
+    build_all(args.out, args.data, langs, args.thresholds)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
