@@ -1,0 +1,180 @@
+"""Exact-substring removal (Lee et al. 2022; RefineWeb): every span of at least N tokens that
+occurs more than once in a language partition is removed, except its first occurrence.
+
+Definition (what tests/test_substring.py checks against a brute-force oracle): documents are
+taken in partition order; a token is removed when some window of N consecutive tokens that
+contains it (within one line if ``respect_lines``) has the same token sequence as a window
+starting earlier (an earlier document, or earlier in the same document). Tokens are
+whitespace-separated words, or single non-space characters for zh/ja/th.
+
+How it scales: every window is reduced to a 64-bit rolling hash (a polynomial over token
+hashes, O(1) per window from prefix sums). Windows are sorted/grouped by hash (in-process
+here; a hash-partitioned shuffle on Ray, and ``hash_partitions`` bounds memory locally: each
+pass keeps only windows whose hash falls in one partition). Only windows whose hash occurs
+twice or more are verified exactly by comparing their token strings, so a hash collision can
+never remove text. Offsets are Python string indices (code points), so cutting multi-byte
+text is exact; the removed text of a run of tokens is from its first token to the start of
+the next kept token on the same line (or to the line end); a line left without tokens is
+dropped together with its line break.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from dedup.hashing import fmix64, hash_tokens
+from dedup.shingles import uses_chars
+
+_WORD = re.compile(r"\S+")
+_CHAR = re.compile(r"\S")
+_BASE = np.uint64(0x100000001B3 | 1)
+_BASE_INV = np.uint64(pow(int(_BASE), -1, 1 << 64))
+
+
+@dataclass
+class Tokens:
+    starts: np.ndarray  # char offset of each token
+    ends: np.ndarray
+    lines: np.ndarray  # line number of each token
+    strings: list[str]
+
+
+def tokenize(text: str, language: str | None) -> Tokens:
+    pattern = _CHAR if uses_chars(language) else _WORD
+    starts, ends, strings = [], [], []
+    for m in pattern.finditer(text):
+        starts.append(m.start())
+        ends.append(m.end())
+        strings.append(m.group())
+    s = np.array(starts, dtype=np.int64)
+    newlines = np.array([i for i, c in enumerate(text) if c == "\n"], dtype=np.int64) if "\n" in text else \
+        np.zeros(0, dtype=np.int64)
+    lines = np.searchsorted(newlines, s) if len(newlines) else np.zeros(len(s), dtype=np.int64)
+    return Tokens(s, np.array(ends, dtype=np.int64), lines, strings)
+
+
+def window_hashes(tok: Tokens, n: int, respect_lines: bool) -> tuple[np.ndarray, np.ndarray]:
+    """(hash, start token) of every valid window of n tokens."""
+    m = len(tok.strings)
+    if m < n:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    t = hash_tokens(tok.strings)
+    with np.errstate(over="ignore"):
+        powers = np.full(m + 1, _BASE, dtype=np.uint64)
+        powers[0] = 1
+        powers = np.cumprod(powers, dtype=np.uint64)
+        inv = np.full(m, _BASE_INV, dtype=np.uint64)
+        inv[0] = 1
+        inv = np.cumprod(inv, dtype=np.uint64)
+        prefix = np.zeros(m + 1, dtype=np.uint64)
+        np.cumsum(t * powers[:m], out=prefix[1:], dtype=np.uint64)
+        starts = np.arange(m - n + 1)
+        h = fmix64((prefix[starts + n] - prefix[starts]) * inv[starts])
+    if respect_lines:
+        ok = tok.lines[starts] == tok.lines[starts + n - 1]
+        return h[ok], starts[ok]
+    return h, starts
+
+
+def duplicate_windows(hashes: np.ndarray, docs: np.ndarray, starts: np.ndarray,
+                      window_text: "WindowText") -> np.ndarray:
+    """Boolean per window: an identical window occurs at an earlier (doc, start)."""
+    dup = np.zeros(len(hashes), dtype=bool)
+    if len(hashes) == 0:
+        return dup
+    order = np.lexsort((starts, docs, hashes))
+    h = hashes[order]
+    first = np.ones(len(h), dtype=bool)
+    first[1:] = h[1:] != h[:-1]
+    last = np.ones(len(h), dtype=bool)
+    last[:-1] = h[1:] != h[:-1]
+    candidates = np.flatnonzero(~(first & last))  # windows in groups of 2+
+    seen: dict[tuple[int, tuple[str, ...]], bool] = {}
+    for i in candidates:  # exact verification: equal hash and equal token sequence
+        w = order[i]
+        key = (int(h[i]), window_text(int(docs[w]), int(starts[w])))
+        if key in seen:
+            dup[w] = True
+        else:
+            seen[key] = True
+    return dup
+
+
+class WindowText:
+    """The token sequence of a window, for exact verification."""
+
+    def __init__(self, tokens: Sequence[Tokens], n: int) -> None:
+        self.tokens, self.n = tokens, n
+
+    def __call__(self, doc: int, start: int) -> tuple[str, ...]:
+        return tuple(self.tokens[doc].strings[start:start + self.n])
+
+
+def removed_mask(n_tokens: int, dup_starts: np.ndarray, n: int) -> np.ndarray:
+    """Token mask: union of [s, s+n) over duplicate window starts."""
+    diff = np.zeros(n_tokens + 1, dtype=np.int64)
+    np.add.at(diff, dup_starts, 1)
+    np.add.at(diff, dup_starts + n, -1)
+    return np.cumsum(diff[:-1]) > 0
+
+
+def cut(text: str, tok: Tokens, removed: np.ndarray) -> str:
+    """``text`` without the removed tokens (see the module docstring for the exact rule)."""
+    if not removed.any():
+        return text
+    out: list[str] = []
+    pos = 0
+    line_ends = [i for i, c in enumerate(text) if c == "\n"] + [len(text)]
+    line_start = 0
+    for line_no, line_end in enumerate(line_ends):
+        idx = np.flatnonzero(tok.lines == line_no)
+        seg_end = line_end + 1 if line_end < len(text) else line_end
+        if len(idx) and removed[idx].all():
+            pos = seg_end  # a line left without tokens goes, with its line break
+            line_start = seg_end
+            continue
+        out.append(text[pos:line_start] if pos < line_start else "")
+        cursor = line_start
+        for k, t in enumerate(idx):
+            if removed[t] and (k == 0 or not removed[idx[k - 1]]):
+                out.append(text[cursor:tok.starts[t]])
+                nxt = next((u for u in idx[k:] if not removed[u]), None)
+                cursor = int(tok.starts[nxt]) if nxt is not None else line_end
+        out.append(text[cursor:seg_end])
+        pos = line_start = seg_end
+    return "".join(out)
+
+
+@dataclass
+class SubstringResult:
+    texts: list[str | None]
+    removed_chars: np.ndarray
+
+
+def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None], n: int = 50,
+                     respect_lines: bool = False, hash_partitions: int = 1) -> SubstringResult:
+    """Remove repeated spans from a partition's documents, in the given order."""
+    toks = [tokenize(t or "", lang) for t, lang in zip(texts, languages)]
+    wt = WindowText(toks, n)
+    per_doc = [window_hashes(tk, n, respect_lines) for tk in toks]
+    hashes = np.concatenate([h for h, _ in per_doc]) if per_doc else np.zeros(0, np.uint64)
+    starts = np.concatenate([s for _, s in per_doc]) if per_doc else np.zeros(0, np.int64)
+    docs = np.repeat(np.arange(len(toks)), [len(h) for h, _ in per_doc])
+    dup = np.zeros(len(hashes), dtype=bool)
+    for part in range(hash_partitions):
+        sel = np.flatnonzero(hashes % np.uint64(hash_partitions) == np.uint64(part))
+        dup[sel] = duplicate_windows(hashes[sel], docs[sel], starts[sel], wt)
+    out: list[str | None] = []
+    removed_chars = np.zeros(len(toks), dtype=np.int64)
+    bounds = np.searchsorted(docs, np.arange(len(toks) + 1))
+    for d, (text, tk) in enumerate(zip(texts, toks)):
+        lo, hi = bounds[d], bounds[d + 1]
+        mask = removed_mask(len(tk.strings), starts[lo:hi][dup[lo:hi]], n)
+        new = cut(text, tk, mask) if text is not None else None
+        removed_chars[d] = (len(text) - len(new)) if text is not None and new is not None else 0
+        out.append(new)
+    return SubstringResult(out, removed_chars)

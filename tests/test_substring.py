@@ -1,0 +1,81 @@
+"""Exact-substring removal: agrees with a brute-force oracle of its definition (dedup/substring.py),
+cuts multi-byte text at exact offsets, and removes shared template text from real pages."""
+
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dedup.substring import dedup_substrings, tokenize
+
+# Small alphabets make repeats likely; the multi-byte ones exercise UTF-8 offsets.
+WORDS = ["a", "b", "é", "日本", "ß", "😀x", "ไทย"]
+
+
+def oracle_removed(texts: list[str], langs: list[str], n: int, respect_lines: bool) -> list[list[bool]]:
+    """Brute force: a token goes when a window holding it equals any earlier window."""
+    toks = [tokenize(t, lang) for t, lang in zip(texts, langs)]
+    earlier: list[tuple[str, ...]] = []
+    masks = []
+    for tk in toks:
+        m = len(tk.strings)
+        mask = [False] * m
+        for s in range(m - n + 1):
+            if respect_lines and tk.lines[s] != tk.lines[s + n - 1]:
+                continue
+            w = tuple(tk.strings[s:s + n])
+            if w in earlier:
+                for i in range(s, s + n):
+                    mask[i] = True
+            earlier.append(w)
+        masks.append(mask)
+    return masks
+
+
+def kept_tokens(text: str, lang: str, mask: list[bool]) -> list[str]:
+    return [t for t, gone in zip(tokenize(text, lang).strings, mask) if not gone]
+
+
+doc_text = st.lists(st.sampled_from(WORDS + ["\n"]), min_size=0, max_size=40).map(
+    lambda ws: " ".join(ws).replace(" \n ", "\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(texts=st.lists(doc_text, min_size=1, max_size=5), n=st.integers(2, 5), respect_lines=st.booleans(),
+       lang=st.sampled_from(["en", "ja"]))
+def test_removal_matches_brute_force_oracle(texts: list[str], n: int, respect_lines: bool, lang: str) -> None:
+    langs = [lang] * len(texts)
+    result = dedup_substrings(texts, langs, n=n, respect_lines=respect_lines)
+    for text, new, mask in zip(texts, result.texts, oracle_removed(texts, langs, n, respect_lines)):
+        assert tokenize(new, lang).strings == kept_tokens(text, lang, mask)
+
+
+def test_first_occurrence_is_kept_and_later_copy_removed() -> None:
+    shared = " ".join(f"wort{i}" for i in range(60))
+    first = f"Kopf eins\n{shared}\nEnde eins"
+    second = f"Kopf zwei\n{shared} mehr\nEnde zwei"
+    out = dedup_substrings([first, second], ["de", "de"], n=50).texts
+    assert out == [first, "Kopf zwei\nmehr\nEnde zwei"]
+
+
+def test_multibyte_offsets_are_exact() -> None:
+    shared = "".join(chr(0x4E00 + 7 * i) for i in range(80))  # 80 distinct kanji, 240 UTF-8 bytes
+    first = f"前文😀{shared}"
+    second = f"別の😀😀前置き{shared}。後書き"
+    out = dedup_substrings([first, second], ["ja", "ja"], n=50).texts
+    assert out[0] == first
+    assert out[1] == "別の😀😀前置き。後書き"
+
+
+def test_short_documents_and_unique_text_are_untouched() -> None:
+    texts = ["one two three", "four five six", ""]
+    out = dedup_substrings(texts, ["en"] * 3, n=2)
+    assert out.texts == texts
+    assert np.array_equal(out.removed_chars, [0, 0, 0])
+
+
+def test_hash_partitions_give_the_same_result() -> None:
+    texts = [" ".join(["a", "b", "c", "d"] * 5), " ".join(["b", "c", "d", "a"] * 6), "x y a b c d"]
+    one = dedup_substrings(texts, ["en"] * 3, n=3).texts
+    assert dedup_substrings(texts, ["en"] * 3, n=3, hash_partitions=4).texts == one
