@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from curation.config import PipelineConfig
 from curation.stage import Stage
+from dedup.stage import MinHashStage
 from filters.extract import ExtractStage
 from filters.langid import LangIdStage
 
@@ -12,4 +13,6 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
     stages: list[Stage] = [ExtractStage(cfg.extract)]
     if cfg.langid.enabled:
         stages.append(LangIdStage(cfg.langid))
+    if cfg.dedup.enabled:  # last: signatures of the kept rows, for the post-commit dedup phase
+        stages.append(MinHashStage(cfg.dedup.minhash))
     return stages
