@@ -21,6 +21,7 @@ import hashlib
 import json
 import os
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -31,7 +32,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from curation.config import HIGH_RESOURCE, LOW_RESOURCE, StatsConfig
+from curation.config import HIGH_RESOURCE, LOW_RESOURCE, PipelineConfig, StatsConfig
 from curation.io.ledger import Ledger
 from curation.schema import UNDETERMINED_LANGUAGE
 from curation.stats_stages import KEPT, stage_of, stage_order
@@ -378,3 +379,21 @@ def read_stats(out: str | Path) -> Stats:
     d = Path(out) / STATS
     return Stats(*(pd.read_parquet(d / f"{name}.parquet")
                    for name in ("funnel", "languages", "histograms", "thresholds")))
+
+
+def build_after_run(cfg: PipelineConfig, out: str | Path) -> Stats | None:
+    """``curate run``'s last step: stats with the run's settings and thresholds.
+
+    The data is already committed, so a stats failure is a warning, not a failed run
+    (``curate stats OUT`` rebuilds them).
+    """
+    if not cfg.stats.enabled:
+        return None
+    try:
+        stats = build_stats(out, StatsSettings.from_config(cfg.stats), cfg.model_dump(mode="json"))
+    except (OSError, ValueError) as err:
+        print(f"curate: warning: stats not built: {err}", file=sys.stderr)
+        return None
+    print(f"stats: {Path(out) / STATS}/*.parquet (curate stats {out} prints them and writes report.html)",
+          file=sys.stderr)
+    return stats

@@ -78,6 +78,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.close()
     print(f"done: {summary.units_done} units ({summary.units_skipped} skipped), {summary.rows} records, "
           f"{summary.kept} kept, {summary.rejected} rejected -> {summary.out}", file=sys.stderr)
+    from curation.stats_build import build_after_run  # keep last: after every post-commit phase
+
+    build_after_run(cfg, summary.out)
     return 0
 
 
