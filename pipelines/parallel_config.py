@@ -38,6 +38,9 @@ class BitextRulesConfig(_Model):
     # A sentence that ends with . ! ? (or their CJK/Arabic/Devanagari forms) whose partner ends
     # with none of them: a cut-off pair (OpusFilter's TerminalPunctuationFilter idea).
     check_terminal_punctuation: bool = True
+    # ... judged only when the unterminated side is the shorter one by this length ratio
+    # (FLORES has ~1% pairs where one side lost its final mark; truncation shortens by >= 1.6x).
+    punctuation_min_ratio: float = Field(1.3, ge=1.0)
     # Share of characters that are neither letters, digits, spaces nor common punctuation
     # (Marco §3.1.2 ratio of special symbols). 0.1: our calibration (FLORES max is ~0.03).
     max_special_ratio: float = Field(0.1, ge=0.0, le=1.0)
