@@ -19,6 +19,8 @@ __all__ = ["EXIT_FAILED", "EXIT_USAGE", "build_parser", "main"]
 COMMANDS = [
     "curation.commands.run",
     "curation.commands.stats",
+    "curation.commands.train_lm",
+    "curation.commands.refresh",
     "curation.commands.tokenize",
 ]
 

@@ -65,14 +65,15 @@ def test_truncated_file_keeps_records_before_the_break(tmp_path, warc_dir):
     assert [r["warc_record_id"] for r in good] == full[: len(good)]
 
 
-def test_garbage_between_records_ends_the_file_with_an_error_row(tmp_path):
+def test_garbage_between_records_is_skipped_and_the_next_record_kept(tmp_path):
     b = WarcBuilder().response("https://a.example/1", page("one", "first page " * 30).encode())
     b.raw(gzip.compress(b"this is not a WARC record\r\n\r\n"))
     b.response("https://a.example/2", page("two", "second page " * 30).encode())
     rows = rows_of(b.write(tmp_path / "g.warc.gz"))
-    assert rows[0]["url"] == "https://a.example/1" and rows[0].get("reject_reason") is None
-    assert rows[-1]["reject_reason"] == "input_error"
-    assert "after record 1" in rows[-1]["reject_detail"]
+    assert [(r.get("url"), r.get("reject_reason")) for r in rows] == [
+        ("https://a.example/1", None), (None, "input_skipped"), ("https://a.example/2", None)]
+    assert "after record 1" in rows[1]["reject_detail"]
+    assert [r[schema.RECORD_INDEX] for r in rows] == [0, 1, 2]
 
 
 def test_record_level_problems_are_rejections_not_exceptions(tmp_path):

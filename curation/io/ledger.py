@@ -11,6 +11,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from curation.faults import fault_point
+
 
 @dataclass
 class LedgerEntry:
@@ -48,6 +50,7 @@ class Ledger:
         return out
 
     def write(self, entry: LedgerEntry) -> None:
+        fault_point("after_shard_before_ledger")  # test hook: the unit's files exist, its row not yet
         self.dir.mkdir(parents=True, exist_ok=True)
         tmp = self.dir / f".{entry.unit_id}.json.tmp-{os.getpid()}"
         tmp.write_text(json.dumps(asdict(entry), indent=1, sort_keys=True))

@@ -86,8 +86,37 @@ def decode_content_encoding(body: bytes, encoding: str | None, limit: int) -> by
     return body
 
 
-_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.I)
-_HEADER_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([a-zA-Z0-9_:.\-]{1,40})""", re.I)
+# Signatures of binary formats that servers label text/html (WHATWG MIME sniffing §7).
+_MAGIC = [(b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpeg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"),
+          (b"%PDF-", "pdf"), (b"PK\x03\x04", "zip"), (b"\x1f\x8b\x08", "gzip"), (b"BZh", "bzip2"),
+          (b"\xfd7zXZ\x00", "xz"), (b"7z\xbc\xaf\x27\x1c", "7z"), (b"OggS", "ogg"), (b"\x7fELF", "elf"),
+          (b"\x00asm", "wasm"), (b"\x00\x00\x01\x00", "ico"), (b"wOFF", "woff"), (b"wOF2", "woff2"),
+          (b"ID3", "mp3"), (b"\x1a\x45\xdf\xa3", "webm")]
+_BINARY_BYTES = bytes(b for b in range(32) if b not in (9, 10, 12, 13, 27))
+
+
+def sniff_binary(body: bytes) -> str | None:
+    """Name the binary format of a body that claims to be text, or None if it looks like text.
+
+    Known signatures first; otherwise a body whose first 1024 bytes hold more than 10%
+    control bytes (WHATWG's "binary data byte" set) is binary. UTF-16 with a BOM is text.
+    """
+    head = body[:1024]
+    for magic, kind in _MAGIC:
+        if head.startswith(magic):
+            return kind
+    if head[4:12] in (b"ftypisom", b"ftypmp42") or (head.startswith(b"RIFF") and head[8:12] in (b"WEBP", b"WAVE")):
+        return "media"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or not head:
+        return None
+    controls = sum(head.count(bytes([b])) for b in _BINARY_BYTES)
+    return "binary" if controls * 10 > len(head) else None
+
+
+# Bounded, non-overlapping quantifiers: ``\s*=\s*["']?\s*`` backtracks quadratically on
+# "charset=" followed by many spaces (a hostile header took minutes at 100 kB).
+_META_CHARSET = re.compile(rb"""<meta[^>]{0,200}?charset\s{0,16}=["'\s]{0,16}([a-zA-Z0-9_:.\-]{1,40})""", re.I)
+_HEADER_CHARSET = re.compile(r"""charset\s{0,16}=["'\s]{0,16}([a-zA-Z0-9_:.\-]{1,40})""", re.I)
 
 
 def _codec(name: str | None) -> str | None:

@@ -7,6 +7,7 @@ Content-Encoding) become rejected rows, never exceptions.
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
@@ -19,7 +20,7 @@ from warcio.statusandheaders import StatusAndHeadersParser
 from curation import schema
 from curation.config import ReadConfig
 from curation.io.fs import open_input
-from curation.io.payload import PayloadError, decode_content_encoding, decode_text
+from curation.io.payload import PayloadError, decode_content_encoding, decode_text, sniff_binary
 
 _HTTP_PARSER = StatusAndHeadersParser(["HTTP/1.0", "HTTP/1.1", "HTTP/2", "HTTP/2.0", "HTTP/3"], verify=False)
 KEPT_TYPES = {"response", "conversion", "revisit"}
@@ -55,6 +56,11 @@ def _record_row(record: Any, uri: str, unit_id: str, index: int, cfg: ReadConfig
         schema.UNIT_ID: unit_id,
         schema.RECORD_INDEX: index,
     }
+    if row["url"] is not None and len(row["url"]) > cfg.max_url_chars:
+        row["reject_reason"] = "url_too_long"
+        row["reject_detail"] = f"{len(row['url'])} characters (read.max_url_chars = {cfg.max_url_chars})"
+        row["url"] = row["url"][: cfg.max_url_chars]
+        return row
     if rec_type == "revisit":
         row["reject_reason"] = "revisit_record"
         row["reject_detail"] = record.rec_headers.get_header("WARC-Refers-To-Target-URI") or "no payload"
@@ -104,6 +110,10 @@ def _record_row(record: Any, uri: str, unit_id: str, index: int, cfg: ReadConfig
     if not body.strip():
         row["reject_reason"] = "empty_payload"
         return row
+    binary = sniff_binary(body)
+    if binary is not None:
+        row["reject_reason"], row["reject_detail"] = "non_html", f"{binary} payload labelled {mime or 'without type'}"
+        return row
     html, codec, source = decode_text(body, content_type)
     if not mime and "<" not in html[:2048]:
         row["reject_reason"], row["reject_detail"] = "non_html", "no content type and no markup"
@@ -119,43 +129,129 @@ def _drain(stream: Any) -> int:
     return int(getattr(stream, "limit", 0) or 0)
 
 
-def iter_rows(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[dict]:
-    """Yield one row per kept record; a broken file ends with one input_error row."""
-    index = 0
-    offset = 0
+_GZIP_MAGIC = b"\x1f\x8b\x08"
+_RESYNC_CHUNK = 1 << 20
+
+
+def _is_record_start(fh: Any, pos: int, gz: bool) -> bool:
+    fh.seek(pos)
+    head = fh.read(1 << 12 if not gz else 1 << 14)
+    if not gz:
+        return head.startswith((b"WARC/1.", b"WARC/0."))
     try:
-        with open_input(uri) as fh:
-            it = ArchiveIterator(fh, ensure_http_headers=False)
-            for record in it:
-                if record.rec_type not in KEPT_TYPES:
-                    continue
-                if record.length is None:
-                    # warcio hands back a header-only stub when the file ends inside a record.
-                    raise ValueError("record without Content-Length (file cut inside its headers)")
-                row = _record_row(record, uri, unit_id, index, cfg)
-                missing = _drain(record.raw_stream)
-                if missing:
-                    # warcio stops quietly at a cut-off record; that is the end of this file.
-                    row.pop(schema.HTML, None)
-                    row.update(text=None, reject_reason="input_error",
-                               reject_detail=f"record {index} truncated: {missing} bytes missing")
+        return zlib.decompressobj(31).decompress(head, 16).startswith((b"WARC/1.", b"WARC/0."))
+    except zlib.error:
+        return False
+
+
+def find_next_record(fh: Any, after: int, gz: bool) -> int | None:
+    """Offset of the next plausible record start at or after ``after`` (a gzip member that
+    inflates to a WARC header, or a ``WARC/1.`` line), or None at the end of the file."""
+    magic = _GZIP_MAGIC if gz else b"\nWARC/1."
+    pos = after
+    while True:
+        fh.seek(pos)
+        chunk = fh.read(_RESYNC_CHUNK + len(magic))
+        if len(chunk) < len(magic):
+            return None
+        i = chunk.find(magic)
+        while i >= 0:
+            cand = pos + i + (0 if gz else 1)
+            if cand >= after and _is_record_start(fh, cand, gz):
+                return cand
+            i = chunk.find(magic, i + 1)
+        if len(chunk) < _RESYNC_CHUNK + len(magic):
+            return None
+        pos += _RESYNC_CHUNK
+
+
+def _error_row(uri: str, unit_id: str, index: int, reason: str, detail: str, offset: int) -> dict:
+    return {
+        "id": schema.stable_id(uri, f"{reason}@{offset}"),
+        "source": uri,
+        "warc_type": "input_error",
+        "reject_reason": reason,
+        "reject_detail": detail[:500],
+        schema.UNIT_ID: unit_id,
+        schema.RECORD_INDEX: index,
+    }
+
+
+class _RecordBroken(Exception):
+    """The record at ``offset`` cannot be read as declared; reading resumes after it."""
+
+    def __init__(self, offset: int, detail: str) -> None:
+        super().__init__(detail)
+        self.offset = offset
+
+
+def iter_rows(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[dict]:
+    """Yield one row per kept record.
+
+    Damage inside a file (garbage bytes, a truncated gzip member, a record whose
+    Content-Length is missing or lies) costs only the damaged bytes: one ``input_skipped``
+    row says which bytes were skipped and why, and reading resumes at the next record start
+    (the next gzip member that inflates to a WARC header, or the next ``WARC/1.`` line), so
+    the good records after the damage are kept. Damage with no record after it ends the file
+    with one ``input_error`` row.
+    """
+    index = 0
+    start = 0
+    try:
+        fh_ctx = open_input(uri)
+    except Exception as err:  # noqa: BLE001 - an unreadable input is a row, not a crash
+        yield _error_row(uri, unit_id, 0, "input_error", f"{type(err).__name__}: {err}", 0)
+        return
+    with fh_ctx as fh:
+        gz = fh.read(2) == b"\x1f\x8b"
+        while True:
+            fh.seek(start)
+            rec_start = start
+            try:
+                it = ArchiveIterator(fh, ensure_http_headers=False)
+                for record in it:
+                    rec_start = it.offset
+                    if record.rec_type not in KEPT_TYPES:
+                        it.read_to_end()
+                        rec_start = it.offset  # damage from here on is after this record
+                        continue
+                    if record.length is None:
+                        # warcio hands back a header-only stub when the file ends inside a record.
+                        raise _RecordBroken(rec_start, "record without Content-Length (cut inside its headers)")
+                    errors_before = it.err_count
+                    row = _record_row(record, uri, unit_id, index, cfg)
+                    missing = _drain(record.raw_stream)
+                    if missing:
+                        raise _RecordBroken(rec_start, f"record truncated: {missing} of its declared bytes missing")
+                    it.read_to_end()
+                    if it.err_count > errors_before:
+                        # Bytes after the declared length before the next record: the
+                        # Content-Length was short, so the payload we read is cut.
+                        row.pop(schema.HTML, None)
+                        row.update(text=None, reject_reason="content_length_mismatch",
+                                   reject_detail="payload continues past the declared Content-Length")
+                    if row["warc_record_id"] is None:
+                        row["id"] = schema.stable_id(uri, f"@{it.get_record_offset()}")
+                    rec_start = it.offset
                     yield row
-                    return
-                offset = it.get_record_offset()  # only valid once the payload was read
-                if row["warc_record_id"] is None:
-                    row["id"] = schema.stable_id(uri, f"@{offset}")
-                yield row
-                index += 1
-    except Exception as err:  # noqa: BLE001 - any decoder failure ends this file only
-        yield {
-            "id": schema.stable_id(uri, f"input_error@{index}"),
-            "source": uri,
-            "warc_type": "input_error",
-            "reject_reason": "input_error",
-            "reject_detail": f"{type(err).__name__} after record {index} (offset {offset}): {err}"[:500],
-            schema.UNIT_ID: unit_id,
-            schema.RECORD_INDEX: index,
-        }
+                    index += 1
+                return
+            except _RecordBroken as err:
+                bad_at, detail = err.offset, str(err)
+            except Exception as err:  # noqa: BLE001 - any decoder failure costs only the bad bytes
+                bad_at, detail = rec_start, f"{type(err).__name__}: {err}"
+            try:
+                nxt = find_next_record(fh, bad_at + 1, gz)
+            except Exception as err:  # noqa: BLE001
+                nxt, detail = None, f"{detail}; resync failed: {type(err).__name__}: {err}"
+            if nxt is None:
+                yield _error_row(uri, unit_id, index, "input_error",
+                                 f"unreadable from offset {bad_at} to the end (after record {index}): {detail}", bad_at)
+                return
+            yield _error_row(uri, unit_id, index, "input_skipped",
+                             f"skipped bytes {bad_at}..{nxt} (after record {index}): {detail}", bad_at)
+            index += 1
+            start = nxt
 
 
 def read_unit(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[pa.Table]:
