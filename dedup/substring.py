@@ -81,7 +81,7 @@ def window_hashes(tok: Tokens, n: int, respect_lines: bool) -> tuple[np.ndarray,
 
 
 def duplicate_windows(hashes: np.ndarray, docs: np.ndarray, starts: np.ndarray,
-                      window_text: "WindowText") -> np.ndarray:
+                      window_text: WindowText) -> np.ndarray:
     """Boolean per window: an identical window occurs at an earlier (doc, start)."""
     dup = np.zeros(len(hashes), dtype=bool)
     if len(hashes) == 0:

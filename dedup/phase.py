@@ -1,0 +1,261 @@
+"""The post-commit dedup phase of ``curate run``: per language, over OUT/data/language=xx/.
+
+1. *Plan.* Parts not yet deduplicated (the dedup ledger ``OUT/_ledger/dedup/<lang>.json`` holds
+   the parts already done, by size and mtime) are read; signatures come from the ``minhash``
+   column (recomputed where missing); band keys go through clustering (in-process or on Ray,
+   same result) together with candidate edges to the cross-run index; each cluster keeps its
+   smallest node (dedup/cluster.py), the others get ``near_duplicate``. Then exact-substring
+   removal runs over the kept new documents in partition order (published documents are not
+   re-read; they came first). The plan is written to ``OUT/_dedup/<lang>/plan.parquet`` (temp
+   name, then rename) before any output file changes.
+2. *Apply.* First every part's rejected rows go to ``rejected/part-<unit>.dedup.parquet``, then
+   every part is rewritten (temp + rename) with the kept rows, their new text and the columns
+   ``dup_cluster_id``/``dup_cluster_size``. Both steps are idempotent given the plan, so a
+   killed phase resumes from the plan and produces the same files.
+3. *Publish.* Kept documents go into the cross-run index, the ledger records the parts, the
+   plan is removed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from curation.config import DedupConfig
+from curation.schema import stable_id
+from curation.stage import set_column
+from dedup.cluster import Clusters, cluster_local
+from dedup.index import CrossRunIndex
+from dedup.lsh import node_keys
+from dedup.minhash import MinHasher, band_keys, lsh_params
+from dedup.stage import SIGNATURE, signature_matrix
+from dedup.substring import dedup_substrings
+
+NEAR_DUPLICATE = "near_duplicate"
+SUBSTRING_SHORT = "substring_dedup_short"
+ClusterFn = Callable[..., Clusters]
+
+
+@dataclass
+class LanguageSummary:
+    language: str
+    parts: int = 0
+    documents: int = 0
+    near_duplicates: int = 0
+    substring_short: int = 0
+    chars_removed: int = 0
+    skipped: bool = False
+
+
+@dataclass
+class DedupSummary:
+    languages: list[LanguageSummary] = field(default_factory=list)
+
+    def line(self) -> str:
+        done = [s for s in self.languages if not s.skipped]
+        return (f"dedup: {len(done)} languages, {sum(s.documents for s in done)} new documents, "
+                f"{sum(s.near_duplicates for s in done)} near duplicates, {sum(s.substring_short for s in done)} "
+                f"too short after substring removal, {sum(s.chars_removed for s in done)} characters removed")
+
+
+def _fingerprint(path: Path) -> list[int]:
+    st = path.stat()
+    return [st.st_size, st.st_mtime_ns]
+
+
+def _write_atomic(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd", compression_level=3)
+    os.replace(tmp, path)
+
+
+def _write_json(obj: object, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(obj, indent=1, sort_keys=True))
+    os.replace(tmp, path)
+
+
+class DedupPhase:
+    def __init__(self, out: str | Path, cfg: DedupConfig, cluster_fn: ClusterFn = cluster_local) -> None:
+        self.out = Path(out)
+        self.cfg = cfg
+        self.cluster_fn = cluster_fn
+        m = cfg.minhash
+        self.bands, self.rows = (m.bands, m.rows) if m.bands and m.rows else lsh_params(m.threshold, m.num_perm)
+        self.hasher = MinHasher(m.num_perm, m.seed, m.scheme, m.ngram)
+        self.index = CrossRunIndex(self.out)
+
+    # -- bookkeeping -------------------------------------------------------------------------
+    def ledger_path(self, lang: str) -> Path:
+        return self.out / "_ledger" / "dedup" / f"{lang}.json"
+
+    def plan_dir(self, lang: str) -> Path:
+        return self.out / "_dedup" / f"language={lang}"
+
+    def done_parts(self, lang: str) -> dict[str, list[int]]:
+        p = self.ledger_path(lang)
+        return json.loads(p.read_text())["parts"] if p.exists() else {}
+
+    def languages(self) -> list[str]:
+        return sorted(p.name.split("=", 1)[1] for p in (self.out / "data").glob("language=*") if p.is_dir())
+
+    def run(self) -> DedupSummary:
+        return DedupSummary([self.run_language(lang) for lang in self.languages()])
+
+    # -- one language ------------------------------------------------------------------------
+    def run_language(self, lang: str) -> LanguageSummary:
+        summary = LanguageSummary(lang)
+        plan_json = self.plan_dir(lang) / "plan.json"
+        if plan_json.exists():  # a killed phase: resume from its plan
+            meta = json.loads(plan_json.read_text())
+        else:
+            done = self.done_parts(lang)
+            parts = sorted(p for p in (self.out / "data" / f"language={lang}").glob("part-*.parquet"))
+            new = [p for p in parts if done.get(p.name) != _fingerprint(p)]
+            if not new:
+                summary.skipped = True
+                return summary
+            meta = self.plan(lang, new)
+        self.apply(lang, meta)
+        summary.parts = len(meta["parts"])
+        summary.documents = meta["documents"]
+        summary.near_duplicates = meta["near_duplicates"]
+        summary.substring_short = meta["substring_short"]
+        summary.chars_removed = meta["chars_removed"]
+        return summary
+
+    def _signatures(self, table: pa.Table, lang: str) -> np.ndarray:
+        n = self.cfg.minhash.num_perm
+        sig = np.zeros((table.num_rows, n), dtype=np.uint64)
+        col = table.column(SIGNATURE) if SIGNATURE in table.column_names else None
+        have = (pc.is_valid(col).to_numpy(zero_copy_only=False) if col is not None
+                else np.zeros(table.num_rows, dtype=bool))
+        if col is not None and have.any():
+            present = col.filter(pa.array(have))
+            if len(present) and len(present[0].as_py()) == n:
+                sig[have] = signature_matrix(present, n)
+            else:
+                have[:] = False
+        missing = np.flatnonzero(~have)
+        if len(missing):
+            texts = table.column("text").to_pylist()
+            sig[missing] = self.hasher.signatures([texts[i] or "" for i in missing], [lang] * len(missing))
+        return sig
+
+    def plan(self, lang: str, parts: list[Path]) -> dict:
+        tables = []
+        for p in parts:
+            t = pq.read_table(p, columns=None)
+            t = t.select([c for c in ("id", "text", SIGNATURE) if c in t.column_names])
+            tables.append(t.append_column("_part", pa.array([p.name] * t.num_rows, pa.string())))
+        table = pa.concat_tables(tables, promote_options="permissive")
+        ids = table.column("id").to_pylist()
+        texts = table.column("text").to_pylist()
+        sig = self._signatures(table, lang)
+        nodes = node_keys(ids, new=True)
+        keys = band_keys(sig, self.bands, self.rows)
+        extra_src = extra_dst = None
+        extra_sigs: dict[int, np.ndarray] = {}
+        if self.cfg.cross_run:
+            extra_src, extra_dst, extra_sigs = self.index.query(lang, nodes, keys)
+        clusters = self.cluster_fn(nodes, keys, sig, self.cfg.minhash.verify_min_jaccard,
+                                   extra_src, extra_dst, extra_sigs)
+        reasons: list[str | None] = [None if k else NEAR_DUPLICATE for k in clusters.keep]
+        keeper_id = {int(n): i for n, i in zip(nodes, ids)}
+        old = [int(c) for c, k in zip(clusters.cluster_id, clusters.keep) if not k and int(c) not in keeper_id]
+        keeper_id.update(self.index.ids(lang, np.unique(np.array(old, dtype=np.int64))) if old else {})
+        details = [None if r is None else f"duplicate of {keeper_id.get(int(c), c)}"
+                   for r, c in zip(reasons, clusters.cluster_id)]
+        new_texts = list(texts)
+        removed = np.zeros(len(ids), dtype=np.int64)
+        sub = self.cfg.substring
+        if sub.enabled:
+            kept_idx = [i for i, r in enumerate(reasons) if r is None]
+            res = dedup_substrings([texts[i] for i in kept_idx], [lang] * len(kept_idx), n=sub.min_tokens,
+                                   respect_lines=sub.respect_lines)
+            for j, i in enumerate(kept_idx):
+                new_texts[i] = res.texts[j]
+                removed[i] = res.removed_chars[j]
+                if removed[i] and len((res.texts[j] or "").strip()) < sub.min_chars_left:
+                    reasons[i] = SUBSTRING_SHORT
+                    details[i] = f"{len((res.texts[j] or '').strip())} characters left after removing {removed[i]}"
+        plan = pa.table({
+            "id": pa.array(ids, pa.string()), "_part": table.column("_part"),
+            "text": pa.array(new_texts, pa.string()), "changed": pa.array(removed > 0),
+            "reject_reason": pa.array(reasons, pa.string()), "reject_detail": pa.array(details, pa.string()),
+            "dup_cluster_id": pa.array(clusters.cluster_id, pa.int64()),
+            "dup_cluster_size": pa.array(clusters.cluster_size, pa.int64()),
+        })
+        d = self.plan_dir(lang)
+        _write_atomic(plan, d / "plan.parquet")
+        meta = {"parts": [p.name for p in parts], "tag": stable_id(*sorted(ids))[:16],
+                "documents": len(ids), "near_duplicates": reasons.count(NEAR_DUPLICATE),
+                "substring_short": reasons.count(SUBSTRING_SHORT), "chars_removed": int(removed.sum())}
+        _write_json(meta, d / "plan.json")
+        return meta
+
+    def apply(self, lang: str, meta: dict) -> None:
+        d = self.plan_dir(lang)
+        plan = pq.read_table(d / "plan.parquet")
+        data_dir = self.out / "data" / f"language={lang}"
+        by_part = {name: plan.filter(pc.equal(plan.column("_part"), name)) for name in meta["parts"]}
+        for name, rows in by_part.items():  # 2a: rejected rows, from the untouched part
+            rej_path = self.out / "rejected" / name.replace(".parquet", ".dedup.parquet")
+            if rej_path.exists() or not (data_dir / name).exists():
+                continue
+            rejected = self._merge(pq.read_table(data_dir / name), rows, rejected=True)
+            if rejected.num_rows:
+                _write_atomic(rejected, rej_path)
+        for name, rows in by_part.items():  # 2b: kept rows, rewritten in place
+            path = data_dir / name
+            if not path.exists():
+                continue
+            kept = self._merge(pq.read_table(path), rows, rejected=False)
+            if kept.num_rows:
+                _write_atomic(kept, path)
+            else:
+                path.unlink()
+        kept_plan = plan.filter(pc.is_null(plan.column("reject_reason")))
+        if self.cfg.cross_run and kept_plan.num_rows:
+            ids = kept_plan.column("id").to_pylist()
+            texts = kept_plan.column("text").to_pylist()
+            sig = self.hasher.signatures([t or "" for t in texts], [lang] * len(texts))
+            self.index.add(lang, ids, band_keys(sig, self.bands, self.rows), sig, meta["tag"])
+        done = self.done_parts(lang)
+        for name in meta["parts"]:
+            if (data_dir / name).exists():
+                done[name] = _fingerprint(data_dir / name)
+        _write_json({"parts": done}, self.ledger_path(lang))
+        shutil.rmtree(d, ignore_errors=True)
+
+    @staticmethod
+    def _merge(part: pa.Table, plan_rows: pa.Table, rejected: bool) -> pa.Table:
+        """The part's rows that the plan keeps (or rejects), with the plan's columns applied."""
+        want = pc.is_valid(plan_rows.column("reject_reason")) if rejected else pc.is_null(
+            plan_rows.column("reject_reason"))
+        chosen = plan_rows.filter(want)
+        position = {i: k for k, i in enumerate(chosen.column("id").to_pylist())}
+        part_ids = part.column("id").to_pylist()
+        take = [k for k, i in enumerate(part_ids) if i in position]
+        rows = part.take(pa.array(take, pa.int64()))
+        src = chosen.take(pa.array([position[part_ids[k]] for k in take], pa.int64()))
+        rows = set_column(rows, "text", src.column("text"))
+        if "n_chars" in rows.column_names:
+            rows = set_column(rows, "n_chars", pc.utf8_length(src.column("text")).cast(pa.int64()))
+        if "n_words" in rows.column_names:
+            words = [len(t.split()) if t is not None else None for t in src.column("text").to_pylist()]
+            rows = set_column(rows, "n_words", pa.array(words, pa.int64()))
+        for col in ("reject_reason", "reject_detail", "dup_cluster_id", "dup_cluster_size"):
+            rows = set_column(rows, col, src.column(col))
+        return rows
