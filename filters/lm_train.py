@@ -84,10 +84,11 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
 
 
 def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 5, vocab_size: int = 8000,
-             memory: str = "1G", threads: int = 1) -> TrainedLM:
+             memory: str = "1G", threads: int = 1, keep_arpa: bool = False) -> TrainedLM:
     """Train ``out_dir/<lang>.sp.model`` and ``out_dir/<lang>.arpa.bin`` from raw text lines.
 
     ``memory`` is lmplz's ``-S``: its default reserves 80% of RAM, unusable on a shared worker.
+    ``keep_arpa`` also keeps the text ARPA file (``<lang>.arpa``) for inspection.
     """
     import sentencepiece as spm
 
@@ -115,6 +116,8 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise RuntimeError(f"build_binary failed (exit {proc.returncode}): {' | '.join(tail)}")
         lm_path, sp_path = out / f"{lang}.arpa.bin", out / f"{lang}.sp.model"
+        if keep_arpa:
+            shutil.copyfile(arpa, out / f"{lang}.arpa")
         # Replace atomically: a scorer never sees a half-written model.
         shutil.move(str(binary), str(lm_path.with_suffix(".bin.tmp")))
         shutil.move(str(sp_model), str(sp_path.with_suffix(".model.tmp")))

@@ -7,12 +7,15 @@ from curation.stage import Stage
 from dedup.stage import MinHashStage
 from filters.extract import ExtractStage
 from filters.langid import LangIdStage
+from filters.perplexity import PerplexityStage
 
 
 def build_stages(cfg: PipelineConfig) -> list[Stage]:
     stages: list[Stage] = [ExtractStage(cfg.extract)]
     if cfg.langid.enabled:
         stages.append(LangIdStage(cfg.langid))
+    if cfg.perplexity.enabled:  # after langid/quality: needs the language; before minhash
+        stages.append(PerplexityStage(cfg.perplexity))
     if cfg.dedup.enabled:  # last: signatures of the kept rows, for the post-commit dedup phase
         stages.append(MinHashStage(cfg.dedup.minhash))
     return stages
