@@ -35,6 +35,7 @@ import pyarrow.parquet as pq
 from curation.config import HIGH_RESOURCE, LOW_RESOURCE, PipelineConfig, StatsConfig
 from curation.io.ledger import Ledger
 from curation.schema import UNDETERMINED_LANGUAGE
+from curation.stats_mix import MIX_COUNTS, mix_counts
 from curation.stats_stages import KEPT, stage_of, stage_order
 from curation.stats_thresholds import COLUMNS as THRESHOLD_COLUMNS
 from curation.stats_thresholds import collect_thresholds
@@ -369,6 +370,11 @@ def write_stats(root: Path, stats: Stats, settings: StatsSettings, config: Mappi
     _write_atomic(stats.languages, d / "languages.parquet")
     _write_atomic(stats.histograms, d / "histograms.parquet")
     _write_atomic(stats.thresholds, d / "thresholds.parquet")
+    counts = mix_counts(stats.languages)
+    if counts.empty:
+        (d / MIX_COUNTS).unlink(missing_ok=True)
+    else:  # input for `curate mix --counts OUT/stats/mix_counts.parquet`
+        _write_atomic(counts, d / MIX_COUNTS)
     tmp = d / f".{SETTINGS}.tmp-{os.getpid()}"
     tmp.write_text(json.dumps({"settings": asdict(settings), "config": config}, indent=1, default=str))
     os.replace(tmp, d / SETTINGS)
