@@ -67,13 +67,12 @@ class BitextRulesConfig(_Model):
 
 class LaserConfig(_Model):
     # Off by default: LASER weights are not bundled. To use it, download them once with
-    #   python -m laser_encoders.download_models --model-dir DIR
-    # and set model_dir: DIR (laser2.pt, laser2.spm, laser2.cvocab; or laser3-<lang>.pt).
+    #   python -m laser_encoders.download_models --laser laser2 --model-dir DIR
+    # and set model_dir: DIR (laser2.pt, laser2.spm, laser2.cvocab). LASER2 is one encoder for
+    # all 29 languages, so both sides of every pair share one embedding space.
     enabled: bool = False
     # null: <venv>/share/curation/laser (curation.assets.asset_dir("laser")).
     model_dir: str | None = None
-    # LASER language code for LASER3 encoders (null: the multilingual LASER2 encoder).
-    lang: str | None = None
     # Token-based batching inside the encoder (fairseq-style); LASER's own default is 12,000.
     max_tokens: int = Field(12_000, ge=1)
     max_sentences: int | None = Field(None, ge=1)
