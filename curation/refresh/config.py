@@ -22,5 +22,3 @@ class RefreshConfig(BaseModel):
     # Published snapshots kept on disk (hard links, so old ones cost only replaced files).
     # 14: two weeks of nightly rollbacks (our choice).
     keep_snapshots: int = Field(14, ge=2)
-    # Run the cross-run dedup phase before publishing (dedup/index.py, issue 5).
-    dedup: bool = True

@@ -12,18 +12,21 @@ from pathlib import Path
 from typing import Any
 
 from curation.config import PipelineConfig
-from curation.io.ledger import LedgerEntry
 
 
-def _dedup(cfg: PipelineConfig, out: Path, entries: list[LedgerEntry]) -> dict[str, Any]:
-    if not cfg.refresh.dedup:
+def _dedup(cfg: PipelineConfig, out: Path) -> dict[str, Any]:
+    """The post-commit dedup phase of ``curate run`` (dedup/phase.py): new parts against each
+    other and against the cross-run index of everything published before (OUT/_index/)."""
+    dcfg = getattr(cfg, "dedup", None)
+    if dcfg is None or not dcfg.enabled:
         return {"status": "disabled"}
     try:
-        index_mod = importlib.import_module("dedup.index")
+        phase = importlib.import_module("dedup.phase")
     except ImportError as err:
-        return {"status": "unavailable", "detail": f"dedup.index: {err}"}
-    index = index_mod.CrossRunIndex(out)
-    return {"status": "ok", "result": index.refresh_units(cfg, [e.unit_id for e in entries])}
+        return {"status": "unavailable", "detail": f"dedup.phase: {err}"}
+    summary = phase.DedupPhase(out, dcfg).run()
+    return {"status": "ok", "summary": summary.line(),
+            "near_duplicates": sum(s.near_duplicates for s in summary.languages if not s.skipped)}
 
 
 def _stats(cfg: PipelineConfig, out: Path) -> dict[str, Any]:
@@ -39,5 +42,6 @@ def _stats(cfg: PipelineConfig, out: Path) -> dict[str, Any]:
     return {"status": "ok", "dir": str(out / build.STATS)}
 
 
-def post_commit(cfg: PipelineConfig, out: Path, entries: list[LedgerEntry]) -> dict[str, Any]:
-    return {"dedup": _dedup(cfg, out, entries), "stats": _stats(cfg, out)}
+def post_commit(cfg: PipelineConfig, out: Path) -> dict[str, Any]:
+    # Dedup first: it moves rows between files, and stats are computed from the files.
+    return {"dedup": _dedup(cfg, out), "stats": _stats(cfg, out)}

@@ -22,6 +22,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation.faults import fault_point
@@ -98,6 +99,7 @@ def publish(out: str | Path, files: list[str], info: dict[str, Any]) -> int:
     existing = list_snapshots(root)
     n = (existing[-1] + 1) if existing else 1
     staging = snaps / f".staging-{n}-{os.getpid()}"
+    staging.mkdir()
     entries = []
     rows = 0
     for rel in sorted(files):
@@ -144,3 +146,16 @@ def prune(out: str | Path, keep: int) -> list[int]:
         shutil.rmtree(snapshot_dir(root, n), ignore_errors=True)
         removed.append(n)
     return removed
+
+
+def read_published(out: str | Path, columns: list[str] | None = None, n: int | None = None) -> pa.Table:
+    """The documents of snapshot ``n`` (default: the current one) as one table.
+
+    Resolve ``CURRENT`` once and read only that snapshot's files: this is how a reader gets a
+    consistent corpus while a refresh publishes the next one.
+    """
+    files = published_files(out, n)
+    tables = [pq.read_table(f, columns=columns) for f in files]
+    if not tables:
+        return pa.table({c: pa.array([], pa.string()) for c in (columns or ["id"])})
+    return pa.concat_tables(tables, promote_options="permissive")
