@@ -29,7 +29,6 @@ def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from curation.runners.common import prepare
-    from pipelines.web import build_stages
 
     try:
         cfg = apply_overrides(load_config(args.config), args)
@@ -38,6 +37,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         expand_inputs(cfg.input.paths)  # a missing input fails before anything starts
     except (ConfigError, InputError) as err:
         return fail(str(err))
+    if cfg.pipeline == "parallel":
+        from pipelines import parallel as pipeline
+    else:
+        from pipelines import web as pipeline  # type: ignore[no-redef]
+    options = pipeline.runner_options(cfg) if hasattr(pipeline, "runner_options") else {}
+    try:
+        stages = pipeline.build_stages(cfg)  # a missing model fails here, before anything runs
+    except (FileNotFoundError, ValueError) as err:
+        return fail(str(err), EXIT_FAILED)
     if cfg.runner.kind == "ray":
         from curation.runners.ray_runner import ClusterUnreachable, connect
 
@@ -62,22 +70,23 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.set_postfix(docs=docs["rows"], kept=docs["kept"])
         bar.update(1)
 
-    stages = build_stages(cfg)
     try:
         if cfg.runner.kind == "local":
             from curation.runners.local import run_local
 
-            summary = run_local(ctx, stages, progress)
+            summary = run_local(ctx, stages, progress, **options)
         else:
             from curation.runners.ray_runner import run_ray
 
-            summary = run_ray(ctx, stages, progress)
+            summary = run_ray(ctx, stages, progress, **options)
     except KeyboardInterrupt:
         return fail("interrupted; committed units are kept and a rerun resumes", 130)
     finally:
         bar.close()
     print(f"done: {summary.units_done} units ({summary.units_skipped} skipped), {summary.rows} records, "
           f"{summary.kept} kept, {summary.rejected} rejected -> {summary.out}", file=sys.stderr)
+    if hasattr(pipeline, "finalize"):
+        pipeline.finalize(cfg, summary.out)
     from curation.stats_build import build_after_run  # keep last: after every post-commit phase
 
     build_after_run(cfg, summary.out)
