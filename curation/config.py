@@ -49,6 +49,9 @@ class RunnerConfig(_Model):
     address: str | None = None
     # Upper bound on actors per stage pool (None: as many as the cluster's CPUs allow).
     max_actors_per_stage: int | None = Field(None, ge=1)
+    # Run consecutive CPU stages in one actor (one pool) instead of one pool per stage: fewer
+    # object-store copies, and every CPU runs a whole pipeline (our measurement, bench/).
+    fuse_stages: bool = True
 
 
 class ReadConfig(_Model):

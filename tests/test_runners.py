@@ -15,9 +15,9 @@ CONTRACT = ["id", "url", "source", "warc_record_id", "fetch_time", "text", "lang
             "perplexity", "reject_reason", "n_words"]
 
 
-def config(inputs: list[str], out: Path, runner: str = "local", **extra):
+def config(inputs: list[str], out: Path, runner: str = "local", runner_extra: dict | None = None, **extra):
     return parse_config({"input": {"paths": inputs}, "output": {"path": str(out)},
-                         "runner": {"kind": runner}, **extra})
+                         "runner": {"kind": runner, **(runner_extra or {})}, **extra})
 
 
 def run(cfg, force: bool = False):
@@ -67,6 +67,30 @@ def test_every_input_record_is_accounted_for(local_out, small_warcs):
 def test_ray_runner_gives_the_same_rows_as_the_local_runner(local_out, small_warcs, tmp_path):
     run(config(small_warcs, tmp_path, runner="ray", read={"chunk_rows": 7}, extract={"batch_size": 5}))
     assert row_set(tmp_path) == row_set(local_out)
+
+
+def test_ray_runner_with_one_pool_per_stage_gives_the_same_rows(local_out, small_warcs, tmp_path):
+    run(config(small_warcs, tmp_path, runner="ray", runner_extra={"fuse_stages": False}, read={"chunk_rows": 7}))
+    assert row_set(tmp_path) == row_set(local_out)
+
+
+def test_fusing_groups_consecutive_cpu_stages_and_isolates_gpu_stages():
+    from curation.runners.ray_runner import group_resources, group_stages
+    from curation.stage import Resources, Stage
+
+    class S(Stage):
+        def __init__(self, name: str, res: Resources) -> None:
+            super().__init__()
+            self.name, self.resources = name, res
+
+        def process(self, batch):
+            return batch
+
+    a, b = S("a", Resources(cpus=1.0, memory_mb=1024)), S("b", Resources(cpus=0.5, memory_mb=512))
+    g, c = S("g", Resources(cpus=1.0, gpus=1.0)), S("c", Resources(cpus=0.25))
+    assert [[s.name for s in grp] for grp in group_stages([a, b, g, c], fuse=True)] == [["a", "b"], ["g"], ["c"]]
+    assert [[s.name for s in grp] for grp in group_stages([a, b, g, c], fuse=False)] == [["a"], ["b"], ["g"], ["c"]]
+    assert group_resources([a, b]) == Resources(cpus=1.0, gpus=0.0, memory_mb=1536)
 
 
 def test_rerun_skips_committed_units_and_force_redoes_them(small_warcs, tmp_path):

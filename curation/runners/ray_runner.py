@@ -1,8 +1,13 @@
-"""Ray runner: Ray Data streams chunks through one actor pool per stage.
+"""Ray runner: Ray Data streams chunks through actor pools of stages.
 
-Pools are sized from each stage's declared resources, and each actor calls ``setup()``
-once, so models load once per actor. The last operator writes fragments and reports them;
-the driver sees only those small reports and launches a commit task per finished unit.
+By default consecutive CPU stages are *fused* into one actor that runs them in sequence
+(``runner.fuse_stages``): a batch crosses the object store once instead of once per stage,
+and a node with N CPUs runs N whole pipelines instead of a fixed split of its CPUs between
+six pools (whose minimum sizes alone can exceed a small node and stall the run). A GPU stage
+always gets a pool of its own. Pools are sized from the declared resources, and each actor
+calls ``setup()`` once, so models load once per actor. The last operator writes fragments
+and reports them; the driver sees only those small reports and launches a commit task per
+finished unit.
 """
 
 from __future__ import annotations
@@ -19,7 +24,8 @@ from curation.io.output import clear_scratch, commit_unit, write_fragments
 from curation.io.units import Unit, UnitTracker
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
-from curation.stage import Stage
+from curation.runners.local import apply_stage
+from curation.stage import Resources, Stage
 
 
 class ClusterUnreachable(RuntimeError):
@@ -54,13 +60,39 @@ def _read(batch: pa.Table, reader: Reader) -> Iterator[pa.Table]:
 
 
 class _StageActor:
-    def __init__(self, stage: Stage) -> None:
-        self.stage = stage
-        stage.setup()
-        stage._ready = True
+    """One actor of a pool: runs its stages in order on every batch (one stage unless fused)."""
+
+    def __init__(self, stages: list[Stage]) -> None:
+        self.stages = stages
+        for stage in stages:
+            stage.setup()
+            stage._ready = True
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        return self.stage(batch)
+        for stage in self.stages:
+            batch = apply_stage(stage, batch)
+        return batch
+
+
+def group_stages(stages: list[Stage], fuse: bool) -> list[list[Stage]]:
+    """Consecutive CPU-only stages share a group when fusing; a GPU stage is always alone."""
+    if not fuse:
+        return [[s] for s in stages]
+    groups: list[list[Stage]] = []
+    for stage in stages:
+        if stage.resources.gpus or not groups or groups[-1][0].resources.gpus:
+            groups.append([stage])
+        else:
+            groups[-1].append(stage)
+    return groups
+
+
+def group_resources(group: list[Stage]) -> Resources:
+    """Stages of a group run one after another in one process: the largest CPU/GPU need, the
+    sum of the memory needs."""
+    mem = [s.resources.memory_mb for s in group if s.resources.memory_mb]
+    return Resources(cpus=max(s.resources.cpus for s in group), gpus=max(s.resources.gpus for s in group),
+                     memory_mb=sum(mem) if mem else None)
 
 
 def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
@@ -70,20 +102,20 @@ def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
     return pa.Table.from_pylist(reports, schema=schema)
 
 
-def _pool_size(stage: Stage, cap: int | None) -> int:
+def _pool_size(res: Resources, cap: int | None) -> int:
     cpus = ray.cluster_resources().get("CPU", 1.0)
-    n = max(1, int(cpus // max(stage.resources.cpus, 0.01)))
-    if stage.resources.gpus:
-        n = min(n, max(1, int(ray.cluster_resources().get("GPU", 0) // stage.resources.gpus)))
+    n = max(1, int(cpus // max(res.cpus, 0.01)))
+    if res.gpus:
+        n = min(n, max(1, int(ray.cluster_resources().get("GPU", 0) // res.gpus)))
     return min(n, cap) if cap else n
 
 
-def _ray_args(stage: Stage) -> dict[str, Any]:
-    args: dict[str, Any] = {"num_cpus": stage.resources.cpus}
-    if stage.resources.gpus:
-        args["num_gpus"] = stage.resources.gpus
-    if stage.resources.memory_mb:
-        args["memory"] = stage.resources.memory_mb * 1024 * 1024
+def _ray_args(res: Resources) -> dict[str, Any]:
+    args: dict[str, Any] = {"num_cpus": res.cpus}
+    if res.gpus:
+        args["num_gpus"] = res.gpus
+    if res.memory_mb:
+        args["memory"] = res.memory_mb * 1024 * 1024
     return args
 
 
@@ -100,18 +132,25 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
     ds = ray.data.from_items([{"unit_id": u.unit_id, "uri": u.uri} for u in ctx.plan.todo],
                              override_num_blocks=len(ctx.plan.todo))
     read = reader or partial(read_unit, cfg=ctx.cfg.read)
-    ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
-                        num_cpus=0.5)
     cap = ctx.cfg.runner.max_actors_per_stage
-    for stage in stages:
+    groups = group_stages(stages, ctx.cfg.runner.fuse_stages)
+    # Fused, the pools take every CPU; reading and writing are light (decode ~0.5 ms, one
+    # Parquet fragment per batch), so they run beside them at a small share, their concurrency
+    # bounded by the widest pool so read-ahead cannot flood the object store.
+    widest = max((_pool_size(group_resources(g), cap) for g in groups), default=1)
+    light = 0.01 if ctx.cfg.runner.fuse_stages else None
+    ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
+                        num_cpus=light if light is not None else 0.5, concurrency=max(1, widest))
+    for group in groups:
+        res = group_resources(group)
         ds = ds.map_batches(
-            _StageActor, fn_constructor_args=(stage,), batch_size=stage.batch_size, batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(stage, cap)),
-            **_ray_args(stage),
+            _StageActor, fn_constructor_args=(group,), batch_size=group[0].batch_size, batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(res, cap)),
+            **_ray_args(res),
         )
     ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
-                        batch_format="pyarrow", num_cpus=0.25)
-    commit = ray.remote(num_cpus=0.25, max_retries=5)(commit_unit)
+                        batch_format="pyarrow", num_cpus=light if light is not None else 0.25)
+    commit = ray.remote(num_cpus=light if light is not None else 0.25, max_retries=5)(commit_unit)
     tracker = UnitTracker()
     pending: dict[Any, Unit] = {}
 
