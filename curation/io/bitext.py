@@ -89,8 +89,9 @@ def moses_partner(uri: str, cfg: BitextReadConfig) -> tuple[str, str, str]:
         if "." in code or not other.endswith(gz) or normalise_code(code) == normalise_code(ext):
             continue  # corpus.en.labels, a different compression, or the source itself
         candidates.append((other, normalise_code(code)))
-    if cfg.tgt_lang:
-        candidates = [(u, c) for u, c in candidates if c == normalise_code(cfg.tgt_lang)]
+    if cfg.tgt_lang:  # the file named for the configured language, else the only other file
+        named = [(u, c) for u, c in candidates if c == normalise_code(cfg.tgt_lang)]
+        candidates = named or candidates
     if len(candidates) != 1:
         what = f"'{stem}.<{cfg.tgt_lang}>'" if cfg.tgt_lang else f"exactly one '{stem}.<lang>'"
         found = ", ".join(u for u, _ in candidates) or "none"
