@@ -6,6 +6,7 @@ any ``tokenizer.json`` (Qwen2's included), and GPTDataset only needs ``vocab_siz
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -66,6 +67,12 @@ class HFTokenizer(MegatronTokenizerBase):
 
     def detokenize(self, ids: Sequence[int]) -> str:
         return str(self._tok.decode(list(ids), skip_special_tokens=False))
+
+    @property
+    def unique_identifiers(self) -> OrderedDict:
+        """What makes datasets built with this tokenizer distinct (part of megatron's cache key)."""
+        return OrderedDict([("class", f"{type(self).__module__}.{type(self).__qualname__}"),
+                            ("tokenizer_path", self.path), ("eod", self._eod)])
 
     @property
     def vocab(self) -> dict[str, int]:
