@@ -19,7 +19,11 @@ __all__ = ["EXIT_FAILED", "EXIT_USAGE", "build_parser", "main"]
 COMMANDS = [
     "curation.commands.run",
     "curation.commands.stats",
+    "curation.commands.calibrate",
+    "curation.commands.train_lm",
+    "curation.commands.refresh",
     "curation.commands.tokenize",
+    "curation.commands.mix",
 ]
 
 
