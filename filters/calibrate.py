@@ -3,8 +3,9 @@
 The rule (CulturaX-style, README "Quality filters" explains the choice):
 - For every language and every rule in ``filters.quality.RULES`` we take the signal's
   distribution over the language's reference documents and put the bound on the bad side at
-  the looser of the bad-side percentile (P99 for ``max`` rules, P1 for ``min`` rules) and
-  Tukey's fence (Q3 + 1.5 IQR, or Q1 - 1.5 IQR). CulturaX cuts each metric's tail per language
+  the bad-side percentile: for ``max`` rules the looser of P99 and Tukey's fence Q3 + 1.5 IQR,
+  for ``min`` rules P1 (a lower fence Q1 - 1.5 IQR falls below zero on the skewed length and
+  ratio distributions and would switch the rule off). CulturaX cuts each metric's tail per language
   at a percentile of the whole corpus, which is noisy; our reference sample is clean text
   (web pages that passed extraction and language ID, news and curated sentences), so its tail
   is real variation of the language and we cut beyond it: each rule rejects at most ~1% of a
@@ -90,25 +91,39 @@ class Doc:
 
 def bound(values: Sequence[float], side: str, percentile: float = DEFAULT_PERCENTILE,
           fence: float = DEFAULT_FENCE) -> float:
-    """The bad-side bound of one distribution: the looser of the percentile and Tukey's fence."""
+    """The bad-side bound of one distribution: max(P99, Q3 + fence IQR) above, P1 below."""
     v = np.asarray(values, dtype=np.float64)
-    q1, q3 = np.percentile(v, [25, 75])
-    iqr = q3 - q1
     if side == "max":
-        return float(max(np.percentile(v, percentile), q3 + fence * iqr))
-    return float(max(0.0, min(np.percentile(v, 100 - percentile), q1 - fence * iqr)))
+        q1, q3 = np.percentile(v, [25, 75])
+        return float(max(np.percentile(v, percentile), q3 + fence * (q3 - q1)))
+    return float(max(0.0, np.percentile(v, 100 - percentile)))
+
+
+# Signals that are shares of something: a bound above 1 would mean "never", so it is written as 1.
+_UNBOUNDED = {"chars", "words", "mean_word_len", "max_dup_line_run"}
 
 
 def _anchored(sig: str, side: str, value: float) -> float:
     anchor = ANCHORS.get((sig, side))
     if anchor is not None:
         value = max(value, anchor) if side == "max" else min(value, anchor)
+    if side == "max" and sig not in _UNBOUNDED:
+        value = min(value, 1.0)
     return round(value, 4) if side == "max" else math.floor(value * 10_000) / 10_000
 
 
-def thresholds_for(signal_rows: list[dict[str, float]], percentile: float, fence: float) -> dict[str, Any]:
+# (language, signal, side) left out: Japanese words are single characters except katakana and
+# Latin runs, so its mean word length sits at 1 by definition and a lower bound only measures
+# how much katakana a page has.
+NOT_CALIBRATED = {("ja", "mean_word_len", "min")}
+
+
+def thresholds_for(signal_rows: list[dict[str, float]], percentile: float, fence: float,
+                   lang: str | None = None) -> dict[str, Any]:
     out: dict[str, dict[str, float]] = {"min": {}, "max": {}}
     for sig, side, _reason in RULES:
+        if (lang, sig, side) in NOT_CALIBRATED:
+            continue
         values = [r[sig] for r in signal_rows]
         out[side][sig] = _anchored(sig, side, bound(values, side, percentile, fence))
     return out
@@ -128,7 +143,7 @@ def load_sample(out_dir: str | Path) -> tuple[list[Doc], dict[str, list[float]]]
     docs: list[Doc] = []
     scores: dict[str, list[float]] = defaultdict(list)
     for part in parts:
-        dataset = ds.dataset(str(part), format="parquet", partitioning="hive")
+        dataset = ds.dataset(str(part), format="parquet")  # files carry their own language column
         cols = [c for c in ("text", "language", "language_score", "reject_reason", "source", "perplexity")
                 if c in dataset.schema.names]
         table = dataset.to_table(columns=cols)
@@ -223,7 +238,7 @@ def calibrate(docs: list[Doc], langid_scores: dict[str, list[float]] | None = No
         g = script_group(lang)
         if len(rows) >= min_docs:
             entry["calibrated_on"] = "own"
-            entry.update(thresholds_for(rows, percentile, fence))
+            entry.update(thresholds_for(rows, percentile, fence, lang))
         elif g in groups and groups[g]["n_docs"] >= min_docs:
             entry["calibrated_on"] = f"script group {g} (fewer than {min_docs} own documents)"
             entry.update({"min": groups[g]["min"], "max": groups[g]["max"]})
@@ -250,7 +265,7 @@ def calibrate(docs: list[Doc], langid_scores: dict[str, list[float]] | None = No
         "generated": _dt.date.today().isoformat(),
         "source": source,
         "rule": {"max": f"max(P{percentile:g}, Q3 + {fence:g} IQR, anchor)",
-                 "min": f"min(P{100 - percentile:g}, Q1 - {fence:g} IQR, anchor), floored at 0",
+                 "min": f"min(P{100 - percentile:g}, anchor), floored at 0",
                  "min_docs": min_docs, "fallback": "pooled script group",
                  "langid": "max(0.3, min(0.9, median - std)) of the language's scores (FineWeb-2)"},
         "langid": {"min_scores": min_scores},

@@ -21,9 +21,9 @@ def test_max_bound_is_the_looser_of_p99_and_the_tukey_fence() -> None:
     assert bound([1.0] * 99 + [100.0], "max") == pytest.approx(1.99)  # IQR 0: P99 is looser
 
 
-def test_min_bound_is_the_looser_of_p1_and_the_fence_and_never_negative() -> None:
-    assert bound(list(range(101)), "min") == 0.0
-    assert bound([10.0] * 50 + [11.0] * 50, "min") == pytest.approx(8.5)  # Q1 10 - 1.5 * 1
+def test_min_bound_is_the_first_percentile() -> None:
+    assert bound(list(range(101)), "min") == pytest.approx(1.0)
+    assert bound([10.0] * 50 + [11.0] * 50, "min") == 10.0
 
 
 def _docs(lang: str, texts: list[str]) -> list[Doc]:
