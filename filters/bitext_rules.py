@@ -120,15 +120,21 @@ def _same_language(declared: str, predicted: str) -> bool:
     return declared == predicted or any(declared in g and predicted in g for g in LID_EQUIVALENT)
 
 
-def language_matches(declared: str, prediction: tuple[str, float, str | None], min_score: float) -> bool:
-    """A side fails only when LID confidently names another language and not ours as runner-up."""
-    top, score, runner_up = prediction
+# The declared language as a runner-up this probable still counts as a match (close languages).
+RUNNER_UP_MIN_SCORE = 0.25
+
+
+def language_matches(declared: str, prediction: tuple[str, float, str | None, float | None],
+                     min_score: float) -> bool:
+    """A side fails only when LID confidently names another language and ours is not a close second."""
+    top, score, runner_up, runner_up_score = prediction
     if _same_language(declared, top) or score < min_score:
         return True
-    return runner_up is not None and _same_language(declared, runner_up)
+    return (runner_up is not None and _same_language(declared, runner_up)
+            and (runner_up_score or 0.0) >= RUNNER_UP_MIN_SCORE)
 
 
-Predict = Callable[[str], tuple[str, float, str | None]]
+Predict = Callable[[str], tuple[str, float, str | None, float | None]]
 
 
 def load_language_identifier(model_path: str | None) -> Predict:
@@ -141,16 +147,16 @@ def load_language_identifier(model_path: str | None) -> Predict:
 
         stage = LangIdStage(LangIdConfig(model_path=model_path))
         stage.setup()
-        return lambda text: stage.predict(text)[:3]
+        return stage.predict
     try:
         second = os.path.exists(default_second_stage_path())
     except Exception:  # noqa: BLE001 - the second stage is an optional refinement
         second = False
     ident = LanguageIdentifier(model_path, second_stage=second)
 
-    def predict(text: str) -> tuple[str, float, str | None]:
+    def predict(text: str) -> tuple[str, float, str | None, float | None]:
         p = ident.predict(text)
-        return p.language, p.score, p.runner_up
+        return p.language, p.score, p.runner_up, p.runner_up_score
 
     return predict
 

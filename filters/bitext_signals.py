@@ -28,8 +28,9 @@ _TEMPLATE = re.compile(
     r"\{\{|\}\}|\{%|%\}|\$\{|%[sd]\b|%\(\w+\)[sd]|\{\d+\}|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>"
     r"|&(?:[a-z]+|#\d+);|\[\[|\]\]|\b__[A-Z_]+__\b"
 )
-# A number: digits of any script, with thousands/decimal separators between digits.
-_NUMBER = re.compile(r"\d(?:[\d.,\u066b\u066c\u06d4']*\d)?")
+# A number: digits of any script, with thousands/decimal separators between digits (no-break
+# spaces too; a plain space separates two numbers: "September 11, 2001").
+_NUMBER = re.compile(r"\d(?:[\d.,\u00a0\u202f\u066b\u066c\u06d4']*\d)?")
 
 
 def length_units(text: str, lang: str) -> int:
