@@ -17,6 +17,8 @@ from curation.stats_stages import KEPT, stage_of
 
 GROUP_COLORS = {"high": "#1f77b4", "low": "#ff7f0e", "other": "#9a9a9a"}
 STATUS_COLORS = {"kept": "#2ca02c", "rejected": "#d62728"}
+# Bucket edges (CCNet head/middle/tail) are not filter thresholds: tables only, no lines.
+BUCKET_EDGES = {"head", "tail"}
 
 
 def _measure(stats: Stats) -> str:
@@ -88,7 +90,8 @@ def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
             bottom = bottom + counts
         if log:
             ax.set_xscale("log")
-        th = stats.thresholds[stats.thresholds["signal"] == signal]
+        th = stats.thresholds[(stats.thresholds["signal"] == signal)
+                              & ~stats.thresholds["bound"].isin(BUCKET_EDGES)]
         for _, row in th.iterrows():
             style = "-" if row["language"] == "*" else ":"
             ax.axvline(row["value"], color="black", linestyle=style, linewidth=1.2 if style == "-" else 0.6)

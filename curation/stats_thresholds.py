@@ -27,7 +27,9 @@ ALIASES = {"min_score": ("language_score", "min"), "min_scores": ("language_scor
            "min_chars": ("n_chars", "min"), "min_words": ("n_words", "min")}
 # Numeric leaves that describe a sample, not a bound.
 _NOT_BOUNDS = {"n", "count", "n_docs", "docs", "sample", "sample_size", "size", "seed", "bins", "version",
-               "histogram_bins", "log_bins_per_decade", "batch_size", "chunk_rows", "timeout_s"}
+               "histogram_bins", "log_bins_per_decade", "batch_size", "chunk_rows", "timeout_s", "median", "mean",
+               "std", "mad", "k", "p50"}
+_SIDES = {"min": "min", "max": "max", "lower": "min", "upper": "max"}
 
 
 def _norm(name: str) -> tuple[str, str | None]:
@@ -70,6 +72,8 @@ def find_thresholds(data: Mapping[str, Any], signals: Iterable[str], source: str
         if not path or path[-1].lower() in _NOT_BOUNDS:
             continue
         language = next((p for p in path if p in langs), ALL_LANGUAGES)
+        if "groups" in path[:-1]:  # a script group's pooled bounds (quality thresholds.yaml)
+            language = "group:" + path[path.index("groups") + 1]
         signal = bound = None
         for depth in range(len(path) - 1, -1, -1):  # deepest element naming a signal wins
             part = path[depth]
@@ -84,7 +88,8 @@ def find_thresholds(data: Mapping[str, Any], signals: Iterable[str], source: str
                 leaf = path[-1]
                 # `stopword_ratio.max` or `perplexity.de.cutoff`: the leaf key says which bound.
                 below = leaf.lower() if depth < len(path) - 1 and leaf not in langs else None
-                bound = b or below or "value"
+                parent = _SIDES.get(path[depth - 1].lower()) if depth > 0 else None  # min: {signal: v}
+                bound = b or (_SIDES.get(below, below) if below else None) or parent or "value"
                 break
         if signal is not None:
             rows.append({"signal": signal, "language": language, "bound": bound, "value": value, "source": source})
@@ -97,10 +102,12 @@ def _load(path: Path) -> Any:
     return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
 
 
-def threshold_files(config: Mapping[str, Any], repo: Path) -> list[Path]:
-    """Thresholds files the config names (string leaves ending in .yaml/.yml/.json under a key
-    mentioning thresholds), else the shipped defaults under ``filters/assets`` that exist."""
-    named: list[Path] = []
+def threshold_files(config: Mapping[str, Any], repo: Path) -> list[tuple[str, Path]]:
+    """(section, file) for each thresholds file in force: the ones the config names (a string
+    leaf ending in .yaml/.yml/.json under a key mentioning thresholds), and the shipped defaults
+    under ``filters/assets`` (``<section>_thresholds.yaml``; plain ``thresholds.yaml`` is the
+    quality file) for sections that name none."""
+    named: list[tuple[str, Path]] = []
 
     def walk(data: Any, path: tuple[str, ...]) -> None:
         if isinstance(data, Mapping):
@@ -109,27 +116,34 @@ def threshold_files(config: Mapping[str, Any], repo: Path) -> list[Path]:
         elif isinstance(data, str) and data.endswith((".yaml", ".yml", ".json")) and any(
                 "threshold" in p.lower() or "cutoff" in p.lower() for p in path):
             p = Path(data)
-            named.append(p if p.is_absolute() else repo / p)
+            named.append((path[0] if len(path) > 1 else "", p if p.is_absolute() else repo / p))
 
     walk(config, ())
-    if not named:
-        named = sorted((repo / "filters" / "assets").glob("*thresholds*.y*ml"))
-    return [p for p in named if p.is_file()]
+    sections = {sec for sec, _ in named}
+    for p in sorted((repo / "filters" / "assets").glob("*thresholds.y*ml")):
+        stem = p.name.split(".", 1)[0]
+        section = stem[: -len("_thresholds")] if stem.endswith("_thresholds") else "quality"
+        if section not in sections:
+            named.append((section, p))
+    return [(sec, p) for sec, p in named if p.is_file()]
 
 
 def collect_thresholds(config: Mapping[str, Any] | None, signals: Iterable[str], repo: Path) -> pd.DataFrame:
     """Thresholds from thresholds files first, then the config (the config wins on conflicts)."""
     signals = list(signals)
     frames = []
-    for path in threshold_files(config or {}, repo):
+    for section, path in threshold_files(config or {}, repo):
         try:
             data = _load(path)
         except (OSError, ValueError, yaml.YAMLError):
             continue  # an unreadable thresholds file must not stop the stats
-        if isinstance(data, Mapping):
-            frames.append(find_thresholds(data, signals, str(path)))
+        if isinstance(data, Mapping):  # under its section, so `perplexity` + `languages.de.cutoff` match
+            frames.append(find_thresholds({section: data} if section else data, signals, str(path)))
     if config:
-        frames.append(find_thresholds(config, signals, "config"))
+        # Sections that bound other things than this pipeline's documents (bitext rules, training).
+        kind = config.get("pipeline")
+        skip = {"input", "output", "runner", "stats", "parallel", "mix", "train", "refresh"} - {kind}
+        frames.append(find_thresholds({k: v for k, v in config.items() if k not in skip}, signals, "config"))
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=COLUMNS)
