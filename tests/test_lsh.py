@@ -22,18 +22,18 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def flores_corpus(shared_data: Path, n_base: int = 40, seed: int = 3) -> tuple[list[str], list[str]]:
-    """(ids, texts): n_base documents of 12 sentences, plus 1-3 edited copies of every other one."""
+    """(ids, texts): n_base documents of 20 sentences, plus 1-3 edited copies of every other one."""
     lines = (shared_data / "flores200" / "eng_Latn.devtest").read_text(encoding="utf-8").splitlines()
     rng = random.Random(seed)
     ids, texts = [], []
     for d in range(n_base):
-        base = lines[d * 12:(d + 1) * 12]
+        base = lines[d * 20:(d + 1) * 20]
         ids.append(f"doc{d}")
         texts.append("\n".join(base))
         if d % 2 == 0:
             for c in range(1 + d % 3):
                 copy = list(base)
-                del copy[rng.randrange(12)]  # one sentence of 12 deleted: Jaccard ~0.9
+                del copy[rng.randrange(20)]  # one sentence of 20 deleted: Jaccard ~0.95
                 ids.append(f"doc{d}-copy{c}")
                 texts.append("\n".join(copy))
     return ids, texts
