@@ -32,7 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow.dataset as ds
+import pyarrow as pa
+import pyarrow.parquet as pq
 import yaml
 
 from curation.config import TARGET_LANGUAGES
@@ -142,11 +143,15 @@ def load_sample(out_dir: str | Path) -> tuple[list[Doc], dict[str, list[float]]]
         raise FileNotFoundError(f"no data/ or rejected/ under {root}: not a run's output directory")
     docs: list[Doc] = []
     scores: dict[str, list[float]] = defaultdict(list)
-    for part in parts:
-        dataset = ds.dataset(str(part), format="parquet")  # files carry their own language column
+    for path in sorted(f for part in parts for f in part.rglob("*.parquet")):
+        names = pq.read_schema(path).names
         cols = [c for c in ("text", "language", "language_score", "reject_reason", "source", "perplexity")
-                if c in dataset.schema.names]
-        table = dataset.to_table(columns=cols)
+                if c in names]
+        table = pq.read_table(path, columns=cols)
+        if "language" not in names and path.parent.name.startswith("language="):
+            # data/language=xx/ files may leave the partition key out of the file itself
+            table = table.append_column("language", pa.array([path.parent.name[9:]] * table.num_rows, pa.string()))
+            cols.append("language")
         data = {c: table.column(c).to_pylist() for c in cols}
         n = table.num_rows
         for i in range(n):
