@@ -24,6 +24,7 @@ COMMANDS = [
     "curation.commands.refresh",
     "curation.commands.tokenize",
     "curation.commands.mix",
+    "curation.commands.train",
 ]
 
 

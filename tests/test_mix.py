@@ -72,7 +72,7 @@ def test_utilisation_table_reproduces_table_1_on_its_pool() -> None:
         assert rows[lang]["total_tokens"] == int(total * 1e9)
         assert abs(rows[lang]["used_tokens"] / 1e9 - used) <= 0.05 + 1e-9  # the paper prints one decimal
         assert rows[lang]["utilisation"] == pytest.approx(rows[lang]["used_tokens"] / rows[lang]["total_tokens"])
-    for cat, (total, used) in TABLE1_OTHER.items():
+    for cat, (_total, used) in TABLE1_OTHER.items():
         assert rows[TITLES[cat]]["used_tokens"] / 1e9 == pytest.approx(used)
     assert rows["en"]["utilisation"] == pytest.approx(90.4 / 1459.7)  # 6.2% in the paper
     assert rows["total"]["utilisation"] == pytest.approx(300.0 / 5115.9, rel=1e-4)  # 5.9%
