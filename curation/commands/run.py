@@ -85,6 +85,15 @@ def cmd_run(args: argparse.Namespace) -> int:
         bar.close()
     print(f"done: {summary.units_done} units ({summary.units_skipped} skipped), {summary.rows} records, "
           f"{summary.kept} kept, {summary.rejected} rejected -> {summary.out}", file=sys.stderr)
+    if cfg.pipeline == "web" and cfg.dedup.enabled:  # post-commit dedup phase (dedup/phase.py)
+        from dedup.phase import DedupPhase
+
+        if cfg.runner.kind == "ray":
+            from dedup.ray_dedup import cluster_ray
+
+            print(DedupPhase(summary.out, cfg.dedup, cluster_ray).run().line(), file=sys.stderr)
+        else:
+            print(DedupPhase(summary.out, cfg.dedup).run().line(), file=sys.stderr)
     if hasattr(pipeline, "finalize"):
         pipeline.finalize(cfg, summary.out)
     from curation.stats_build import build_after_run  # keep last: after every post-commit phase
