@@ -7,6 +7,7 @@ named like CCNet's (``<lang>.sp.model``, ``<lang>.arpa.bin``) so either kind loa
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import tempfile
@@ -75,11 +76,22 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
     """Unigram SentencePiece on normalised text; the vocabulary size is a soft cap on small data."""
     import sentencepiece as spm
 
-    spm.SentencePieceTrainer.train(
-        input=str(text_file), model_prefix=str(prefix), model_type="unigram", vocab_size=vocab_size,
-        hard_vocab_limit=False,  # small corpora cannot fill a large vocabulary; take what fits
-        character_coverage=0.9999, num_threads=threads, input_sentence_size=2_000_000,
-        shuffle_input_sentence=True, minloglevel=2)
+    def run(size: int) -> None:
+        spm.SentencePieceTrainer.train(
+            input=str(text_file), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
+            hard_vocab_limit=False,  # small corpora cannot fill a large vocabulary; take what fits
+            character_coverage=0.9999, num_threads=threads, input_sentence_size=2_000_000,
+            shuffle_input_sentence=True, minloglevel=2)
+
+    try:
+        run(vocab_size)
+    except RuntimeError as err:
+        # Unigram needs every covered character in the vocabulary (CJK text has thousands):
+        # SentencePiece says how many; grow the vocabulary to fit them.
+        m = re.search(r"smaller than required_chars\. \d+ vs (\d+)", str(err))
+        if not m:
+            raise
+        run(int(m.group(1)) + 64)
     return prefix.with_suffix(".model")
 
 
