@@ -74,7 +74,16 @@ def _img(fig: Figure, alt: str) -> str:
 
 
 def _table(df: pd.DataFrame, index: bool = False) -> str:
-    return df.to_html(index=index, na_rep="–", border=0, float_format=lambda v: f"{v:,.3g}")
+    df = df.copy()
+    for c in df.columns:  # nullable integer columns: pandas would print <NA>
+        if isinstance(df[c].dtype, pd.Int64Dtype):
+            df[c] = df[c].astype("float64")
+    return df.to_html(index=index, na_rep="–", border=0,
+                      float_format=lambda v: f"{v:,.0f}" if float(v).is_integer() else f"{v:,.3g}")
+
+
+def _without_tokens(df: pd.DataFrame, has_tokens: bool) -> pd.DataFrame:
+    return df if has_tokens else df[[c for c in df.columns if "tokens" not in c]]
 
 
 def render(stats: Stats, title: str) -> str:
@@ -96,13 +105,17 @@ def render(stats: Stats, title: str) -> str:
     else:
         parts.append("<h2>Filter funnel</h2>")
         parts.append(_img(funnel_figure(stats), "filter funnel"))
-        parts.append(_table(funnel_by_stage(f)))
+        parts.append(_table(_without_tokens(funnel_by_stage(f), unit == "tokens")))
         parts.append(f"<h2>Kept {unit} per language</h2>")
         parts.append("<p class='note'>Blue: high-resource, orange: low-resource, as Marco-LLM groups the 29 "
                      "languages (§3.1.5); grey: other languages.</p>")
         parts.append(_img(tokens_per_language_figure(stats), f"{unit} per language"))
-        lang = stats.languages.copy()
-        parts.append(_table(lang))
+        lang = _without_tokens(stats.languages, unit == "tokens")
+        shown = lang[(lang["group"] != "other") | (lang["docs_kept"] > 0)]
+        parts.append(_table(shown))
+        if len(shown) < len(lang):
+            parts.append(f"<p class='note'>{len(lang) - len(shown)} other languages without kept documents are "
+                         "left out here (they are in <code>stats/languages.parquet</code>).</p>")
         parts.append("<h2>Signal histograms</h2>")
         parts.append("<p class='note'>All languages; green kept, red rejected. Solid line: threshold for all "
                      "languages; dotted: per-language thresholds (from the config and thresholds files).</p>")

@@ -7,13 +7,14 @@ files, so the notebook shows the same views inline.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
+from matplotlib.ticker import NullFormatter
 
 from curation.config import HIGH_RESOURCE, LOW_RESOURCE
 from curation.stats import funnel_by_stage, reasons_by_language
 from curation.stats_build import Stats, is_unit_signal
-from curation.stats_stages import KEPT, stage_of
+from curation.stats_stages import stage_of
 
 GROUP_COLORS = {"high": "#1f77b4", "low": "#ff7f0e", "other": "#9a9a9a"}
 STATUS_COLORS = {"kept": "#2ca02c", "rejected": "#d62728"}
@@ -55,9 +56,8 @@ def tokens_per_language_figure(stats: Stats) -> Figure:
         colors = [GROUP_COLORS[lang.loc[x, "group"]] for x in order]
         ax.bar(order, values, color=colors)
         ax.set_yscale("symlog")
-    for g, c in GROUP_COLORS.items():
-        ax.bar([], [], color=c, label={"high": "high-resource", "low": "low-resource", "other": "other"}[g])
-    ax.legend(fontsize=8)
+    names = {"high": "high-resource", "low": "low-resource", "other": "other"}
+    ax.legend(handles=[Patch(color=c, label=names[g]) for g, c in GROUP_COLORS.items()], fontsize=8)
     ax.set_title(f"kept {unit} per language (Marco high- vs low-resource)")
     ax.tick_params(axis="x", rotation=90, labelsize=8)
     return fig
@@ -90,15 +90,16 @@ def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
             bottom = bottom + counts
         if log:
             ax.set_xscale("log")
+            ax.xaxis.set_minor_formatter(NullFormatter())
         th = stats.thresholds[(stats.thresholds["signal"] == signal)
                               & ~stats.thresholds["bound"].isin(BUCKET_EDGES)]
         for _, row in th.iterrows():
             style = "-" if row["language"] == "*" else ":"
             ax.axvline(row["value"], color="black", linestyle=style, linewidth=1.2 if style == "-" else 0.6)
-        if not th.empty:
+        if (th["language"] == "*").any():
             ax.plot([], [], color="black", label="threshold (all languages)")
-            if (th["language"] != "*").any():
-                ax.plot([], [], color="black", linestyle=":", label="per-language thresholds")
+        if (th["language"] != "*").any():
+            ax.plot([], [], color="black", linestyle=":", label="per-language thresholds")
         ax.set_title(str(signal), fontsize=10)
         ax.legend(fontsize=7)
         out.append((str(signal), fig))
@@ -129,12 +130,3 @@ def reasons_figure(stats: Stats, top_languages: int = 25, top_reasons: int = 10)
     ax.set_title("reject reasons per language (stage in brackets)")
     ax.legend(fontsize=7, loc="lower right")
     return fig
-
-
-def kept_share(stats: Stats) -> pd.DataFrame:
-    """Per stage share of all records it removed (for the report's table)."""
-    fb = funnel_by_stage(stats.funnel)
-    total = stats.funnel["docs"].sum()
-    fb["removed%"] = (100 * fb["docs_removed"].astype(float) / total).round(1)
-    fb.loc[fb["stage"] == KEPT, "removed%"] = np.nan
-    return fb
