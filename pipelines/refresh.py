@@ -133,6 +133,7 @@ def refresh(cfg: PipelineConfig, reprocess: bool = False, progress: Callable[[Le
                                                             "config_hash": result.config_hash, "units": len(entries)})
         else:
             result.snapshot = result.previous_snapshot  # nothing new tonight: keep the published one
+        assert result.snapshot is not None
         result.published_rows = snapshot.manifest(out, result.snapshot)["rows"]
         snapshot.prune(out, cfg.refresh.keep_snapshots)
         result.wall_s = round(time.monotonic() - t0, 3)
@@ -141,8 +142,13 @@ def refresh(cfg: PipelineConfig, reprocess: bool = False, progress: Callable[[Le
 
 
 def _same_as_current(out: Path, files: list[str]) -> bool:
+    """True when the current snapshot links exactly these files, byte for byte (same inodes:
+    a file rewritten since, e.g. by a resumed dedup phase, has a new inode)."""
     n = snapshot.current(out)
-    return n is not None and [f["path"] for f in snapshot.manifest(out, n)["files"]] == sorted(files)
+    if n is None or [f["path"] for f in snapshot.manifest(out, n)["files"]] != sorted(files):
+        return False
+    base = snapshot.snapshot_dir(out, n)
+    return all(os.path.samefile(base / f, out / f) for f in files)
 
 
 def _as_run_plan(plan: RefreshPlan) -> Any:
