@@ -2,8 +2,9 @@
 
 Sources (``filters/assets/stopwords/SOURCES.md`` has the details and licences):
 - 25 languages: the stopwords-iso collection (MIT), as shipped by the ``stopwordsiso`` package.
-- ``kk``, ``az``, ``ne``: not in stopwords-iso; ``ja``: its list is made of multi-character words
-  that our per-character Japanese segmentation never produces. These four are derived by
+- ``kk``, ``az``, ``ne``: not in stopwords-iso; ``ja``: its list holds words (あそこ, あっ, これ)
+  that our script-run Japanese segmentation rarely produces, while the particles it does produce
+  (は, を, に, が) are missing. These four are derived by
   frequency (``derive_by_frequency``) from NTREX-128 and ``shared/data/sentences`` (never FLORES,
   which is evaluation data).
 
@@ -26,7 +27,7 @@ ASSET_DIR = Path(__file__).parent / "assets" / "stopwords"
 
 # Languages whose lists are derived from frequencies, and the corpus files they come from.
 NTREX_CODES = {"kk": "kaz", "az": "aze-Latn", "ne": "nep", "ja": "jpn"}
-DERIVED_SIZE = {"kk": 120, "az": 120, "ne": 120, "ja": 40}
+DERIVED_SIZE = {"kk": 120, "az": 120, "ne": 120, "ja": 60}
 
 
 @lru_cache(maxsize=64)
@@ -54,11 +55,12 @@ def derive_by_frequency(lines: Iterable[str], lang: str, size: int, min_sources:
             if w.isdigit():
                 continue
             if lang == "ja" and not all(c in _HIRAGANA_SET for c in w):
-                continue  # Japanese function morphemes are written in hiragana
+                continue  # Japanese particles and endings are the hiragana runs
             df[w] += 1
             if sources is not None:
                 seen_in.setdefault(w, set()).add(sources[i])
-    ranked = [w for w, _ in df.most_common() if sources is None or len(seen_in[w]) >= min_sources]
+    ranked = [w for w, _ in sorted(df.items(), key=lambda kv: (-kv[1], kv[0]))  # ties: alphabetical
+              if sources is None or len(seen_in[w]) >= min_sources]
     return ranked[:size]
 
 

@@ -4,12 +4,14 @@ Definitions (documented in the README, section "Quality filters"):
 - ``zh``: jieba's dictionary + HMM segmentation through ``rjieba`` (Rust, ~0.8 Mchar/s here).
 - ``th``: maximal matching on PyThaiNLP's Thai word list through ``nlpo3`` (Rust, ~1.3 Mchar/s);
   PyThaiNLP's own ``newmm`` gives the same words at a sixth of the speed.
-- ``ja`` and every other language: a character-class definition. Runs of letters, digits and
-  combining marks are words (so Devanagari/Bengali/Thai vowel signs stay inside their word,
-  unlike Python's ``\\w``); Han ideographs and hiragana are one word per character; a katakana
-  run (loanwords) is one word. MeCab (fugashi + unidic-lite) gives real Japanese morphemes but
-  costs ~7 ms per 1,000 characters here, four times the whole signal budget; the per-character
-  definition is what the calibrated Japanese thresholds are measured in.
+- ``ja``: script runs. A run of kanji, of hiragana, of katakana or of Latin letters/digits is
+  one word (人 / は / 自由 / であり / コンピュータ). Kanji runs are mostly content words and
+  hiragana runs particles and endings, which is close to bunsetsu structure; MeCab (fugashi +
+  unidic-lite) gives real morphemes but costs ~7 ms per 1,000 characters here, four times the
+  whole signal budget. The calibrated Japanese thresholds are measured in these units.
+- every other language: runs of letters, digits and combining marks are words (so Devanagari/
+  Bengali/Thai vowel signs stay inside their word, unlike Python's ``\\w``); Han ideographs and
+  hiragana met outside zh/ja are one word per character, a katakana run is one word.
 Underscores separate words. Punctuation, symbols and spaces are never words.
 """
 
@@ -49,6 +51,11 @@ _CJK = HAN + HIRAGANA + KATAKANA
 # One word: a Han or hiragana character, a katakana run, or a run of other letters/digits/marks.
 _GENERIC = re.compile(
     rf"[{HAN}{HIRAGANA}]|[{KATAKANA}]+|(?:[^\W_{_CJK}]|[{_MARKS}])(?:[^\W_{_CJK}]|[{_MARKS}])*"
+)
+# Japanese: a run of one script is a word: kanji compounds (自由, 権利), hiragana runs (function
+# morphemes and inflections: は, であり), katakana runs (loanwords), Latin/digit runs.
+_JA = re.compile(
+    rf"[{HAN}\u3005\u3006]+|[{HIRAGANA}]+|[{KATAKANA}]+|(?:[^\W_{_CJK}]|[{_MARKS}])(?:[^\W_{_CJK}]|[{_MARKS}])*"
 )
 _IS_WORD = re.compile(rf"[^\W_]|[{_MARKS}]")
 _THAI_WORD = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]+")  # Thai letters, vowels, tone marks
@@ -100,6 +107,8 @@ def segmenter(lang: str | None) -> Callable[[str], list[str]]:
         return _zh()
     if lang == "th":
         return _th()
+    if lang == "ja":
+        return _JA.findall
     return _generic
 
 

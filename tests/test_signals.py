@@ -39,9 +39,9 @@ def test_stopword_ratio_uses_the_language_list() -> None:
     assert compute_signals("der Hund und die Katze", "ja")["stopword_ratio"] == 0.0
 
 
-def test_stopword_ratio_counts_japanese_particles_per_character() -> None:
-    # 人 間 は 自 由 で あ る : は で あ る are in the ja list.
-    assert compute_signals("人間は自由である", "ja")["stopword_ratio"] == pytest.approx(4 / 8)
+def test_stopword_ratio_counts_japanese_particle_runs() -> None:
+    # 人間 / は / 自由 / である: は and である are in the ja list.
+    assert compute_signals("人間は自由である", "ja")["stopword_ratio"] == pytest.approx(2 / 4)
 
 
 def test_terminal_punctuation_is_per_script() -> None:

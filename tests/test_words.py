@@ -33,8 +33,9 @@ def test_chinese_is_segmented_into_dictionary_words() -> None:
     assert words("我们在尊严和权利上一律平等。", "zh") == ["我们", "在", "尊严", "和", "权利", "上", "一律平等"]
 
 
-def test_japanese_is_per_character_with_katakana_runs() -> None:
-    assert words("人間はコンピュータを2024年", "ja") == ["人", "間", "は", "コンピュータ", "を", "2024", "年"]
+def test_japanese_words_are_script_runs() -> None:
+    assert words("人間はコンピュータを2024年、自由であり人々", "ja") == [
+        "人間", "は", "コンピュータ", "を", "2024", "年", "自由", "であり", "人々"]
 
 
 def test_thai_is_segmented_with_a_dictionary() -> None:

@@ -1,0 +1,36 @@
+"""The UDHR pages of the 29 languages in shared/data (file stem -> ISO 639-1), and a WARC of them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from warcio.archiveiterator import ArchiveIterator
+
+# Standard-orthography versions only (dialect transcriptions such as cmn_hans_beijing are left out).
+UDHR_29 = {"arb": "ar", "azj_latn": "az", "ben": "bn", "ces": "cs", "deu_1996": "de", "deu_1901": "de",
+           "ell_monotonic": "el", "eng": "en", "spa": "es", "fra": "fr", "heb": "he", "hun": "hu", "ind": "id",
+           "ita": "it", "jpn": "ja", "kaz": "kk", "kor": "ko", "mly_latn": "ms", "nep": "ne", "nld": "nl",
+           "pol": "pl", "por_BR": "pt", "por_PT": "pt", "ron_2006": "ro", "ron_1993": "ro", "rus": "ru",
+           "tha": "th", "tur": "tr", "ukr": "uk", "urd": "ur", "vie": "vi", "cmn_hans": "zh", "cmn_hant": "zh"}
+
+
+def url_language(url: str) -> str | None:
+    return UDHR_29.get(url.rsplit("/", 1)[-1].removesuffix(".html"))
+
+
+def udhr_29_warc(warc_dir: Path, dest: Path) -> Path:
+    """Copy the UDHR-29 response records byte for byte (one gzip member each) into ``dest``."""
+    src = warc_dir / "pages-udhr.warc.gz"
+    spans: list[tuple[int, int]] = []
+    with open(src, "rb") as fh:
+        it = ArchiveIterator(fh)
+        for record in it:
+            url = record.rec_headers.get_header("WARC-Target-URI") or ""
+            record.content_stream().read()
+            if record.rec_type == "response" and url_language(url):
+                spans.append((it.get_record_offset(), it.get_record_length()))
+    with open(src, "rb") as fh, open(dest, "wb") as out:
+        for offset, length in spans:
+            fh.seek(offset)
+            out.write(fh.read(length))
+    return dest
