@@ -87,6 +87,10 @@ class ExtractConfig(_Model):
     batch_size: int = Field(32, ge=1)
     # Extracted texts shorter than this count as extract_empty.
     min_chars: int = Field(1, ge=0)
+    # Address-space cap of the extraction child process; a page that needs more is
+    # extract_error (MemoryError) and the child is replaced. 4096 MB: lxml on a 10 MB page
+    # (read.max_payload_bytes) stays far below it (our calibration on the hostile suite).
+    max_memory_mb: int = Field(4096, ge=256)
 
 
 class UrlFilterConfig(_Model):

@@ -35,11 +35,12 @@ class ExtractStage(Stage):
     resources = Resources(cpus=1.0, memory_mb=1024)
     _unpicklable = ("_pool",)
 
-    def __init__(self, cfg: ExtractConfig, memory_limit_mb: int | None = 4096) -> None:
+    def __init__(self, cfg: ExtractConfig, memory_limit_mb: int | None = None) -> None:
         super().__init__()
         self.cfg = cfg
         self.batch_size = cfg.batch_size
-        self.memory_limit_mb = memory_limit_mb
+        # Explicit argument (tests) or extract.max_memory_mb.
+        self.memory_limit_mb = memory_limit_mb if memory_limit_mb is not None else cfg.max_memory_mb
         self._pool: ChildPool | None = None
 
     def setup(self) -> None:

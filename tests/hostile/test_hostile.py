@@ -151,3 +151,11 @@ def test_decode_never_leaves_undecodable_text():
     text, _, source = decode_text(b"<p>caf\xc3\xa9 \xff\xfe \xed\xa0\x80</p>", "text/html; charset=utf-8")
     text.encode("utf-8")
     assert source != "header"
+
+
+def test_extraction_memory_cap_comes_from_the_config():
+    from curation.config import ExtractConfig
+    from filters.extract import ExtractStage
+
+    assert ExtractStage(ExtractConfig()).memory_limit_mb == 4096
+    assert ExtractStage(ExtractConfig(max_memory_mb=1024)).memory_limit_mb == 1024
