@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -18,19 +19,27 @@ def url_language(url: str) -> str | None:
     return UDHR_29.get(url.rsplit("/", 1)[-1].removesuffix(".html"))
 
 
-def udhr_29_warc(warc_dir: Path, dest: Path) -> Path:
-    """Copy the UDHR-29 response records byte for byte (one gzip member each) into ``dest``."""
-    src = warc_dir / "pages-udhr.warc.gz"
+def copy_records(src: Path, keep: Callable[[int, str], bool], dest: Path) -> Path:
+    """Copy the response records for which ``keep(index, url)`` holds, byte for byte (the
+    pages-*.warc.gz files are one gzip member per record), into ``dest``."""
     spans: list[tuple[int, int]] = []
     with open(src, "rb") as fh:
         it = ArchiveIterator(fh)
+        index = 0
         for record in it:
             url = record.rec_headers.get_header("WARC-Target-URI") or ""
             record.content_stream().read()
-            if record.rec_type == "response" and url_language(url):
-                spans.append((it.get_record_offset(), it.get_record_length()))
+            if record.rec_type == "response":
+                if keep(index, url):
+                    spans.append((it.get_record_offset(), it.get_record_length()))
+                index += 1
     with open(src, "rb") as fh, open(dest, "wb") as out:
         for offset, length in spans:
             fh.seek(offset)
             out.write(fh.read(length))
     return dest
+
+
+def udhr_29_warc(warc_dir: Path, dest: Path) -> Path:
+    """The UDHR-29 pages of pages-udhr.warc.gz as their own WARC file."""
+    return copy_records(warc_dir / "pages-udhr.warc.gz", lambda _i, url: url_language(url) is not None, dest)
