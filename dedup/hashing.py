@@ -15,8 +15,8 @@ import pandas as pd
 
 _U = np.uint64
 # Odd 64-bit multipliers for position j in a combined sequence (SplitMix64 outputs, fixed).
-_MULTS = np.array([0x9E3779B97F4A7C15 ^ (0xBF58476D1CE4E5B9 * (j + 1) % (1 << 64)) | 1 for j in range(256)],
-                  dtype=np.uint64)
+MULTIPLIERS = _MULTS = np.array(
+    [0x9E3779B97F4A7C15 ^ (0xBF58476D1CE4E5B9 * (j + 1) % (1 << 64)) | 1 for j in range(256)], dtype=np.uint64)
 
 
 def fmix64(h: np.ndarray) -> np.ndarray:

@@ -22,13 +22,14 @@ from typing import Literal
 import numpy as np
 
 from dedup.hashing import combine_rows, fmix64
+from dedup.kernels import minhash_affine64, minhash_legacy
 from dedup.normalize import normalize
 from dedup.shingles import batch_shingle_hashes
 
 Scheme = Literal["legacy", "affine64"]
 MERSENNE = np.uint64((1 << 61) - 1)
 MAX_HASH_32 = np.uint64((1 << 32) - 1)
-_CHUNK_CELLS = 4_000_000  # shingles x permutations per vectorised step (~32 MB of uint64)
+_CHUNK_CELLS = 131_072  # shingles x permutations per vectorised step (1 MB of uint64: stays in cache)
 
 
 def lsh_params(threshold: float, num_perm: int, false_positive_weight: float = 0.5,
@@ -59,17 +60,36 @@ class MinHasher:
         return MAX_HASH_32 if self.scheme == "legacy" else np.uint64((1 << 64) - 1)
 
     def _permute(self, h: np.ndarray) -> np.ndarray:
+        """Permuted values of shingle hashes ``h``: (len(h) x num_perm), in-place arithmetic."""
         a, b = self.permutations
+        x = np.empty((len(h), self.num_perm), dtype=np.uint64)
         with np.errstate(over="ignore"):
-            if self.scheme == "legacy":
-                x = h[:, None] * a + b
-                x = (x & MERSENNE) + (x >> np.uint64(61))
-                x = np.where(x >= MERSENNE, x - MERSENNE, x)
-                return x & MAX_HASH_32
-            return fmix64(h)[:, None] * a + b
+            if self.scheme == "affine64":
+                np.multiply(fmix64(h)[:, None], a, out=x)
+                x += b
+                return x
+            np.multiply(h[:, None], a, out=x)
+            x += b
+            high = x >> np.uint64(61)
+            x &= MERSENNE
+            x += high
+            over = x >= MERSENNE
+            if over.any():
+                x[over] -= MERSENNE
+            x &= MAX_HASH_32
+            return x
 
     def from_hashes(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
         """Signatures (n_docs x num_perm, uint64) from flat shingle hashes and per-doc offsets."""
+        sig = np.full((len(offsets) - 1, self.num_perm), self.empty_value, dtype=np.uint64)
+        a, b = self.permutations
+        kernel = minhash_legacy if self.scheme == "legacy" else minhash_affine64
+        kernel(np.ascontiguousarray(hashes, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.int64), a, b,
+               sig)
+        return sig
+
+    def from_hashes_numpy(self, hashes: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+        """The same signatures with NumPy only (the reference the compiled kernel must equal)."""
         n_docs = len(offsets) - 1
         sig = np.full((n_docs, self.num_perm), self.empty_value, dtype=np.uint64)
         lengths = np.diff(offsets)

@@ -8,13 +8,9 @@ collapse to one space per line, and lines are kept (the substring step may respe
 
 from __future__ import annotations
 
-import re
 import sys
 import unicodedata
 from functools import lru_cache
-
-_SPACES = re.compile(r"[^\S\n]+")
-_NEWLINES = re.compile(r"\s*\n\s*")
 
 
 @lru_cache(maxsize=1)
@@ -34,8 +30,23 @@ def _table() -> dict[int, str | None]:
     return table
 
 
+@lru_cache(maxsize=1)
+def _ascii_table() -> bytes:
+    """The same rules restricted to ASCII, as a bytes.translate table (the fast path)."""
+    full = _table()
+    out = bytearray(range(256))
+    for cp in range(128):
+        if cp in full:
+            repl = full[cp]
+            out[cp] = ord(repl) if repl else 0
+    return bytes(out)
+
+
 def normalize(text: str) -> str:
     """The dedup form of ``text`` (see the module docstring)."""
-    text = unicodedata.normalize("NFKD", text).lower().translate(_table())
-    text = _SPACES.sub(" ", text)
-    return _NEWLINES.sub("\n", text).strip()
+    if text.isascii():  # same result, ~5x faster: no decomposition needed, one byte table
+        raw = text.lower().encode("ascii").translate(_ascii_table())
+        text = raw.replace(b"\x00", b"").decode("ascii")
+    else:
+        text = unicodedata.normalize("NFKD", text).lower().translate(_table())
+    return "\n".join(filter(None, (" ".join(line.split()) for line in text.split("\n"))))

@@ -16,7 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from dedup.hashing import fmix64, hash_codepoints, hash_tokens, multiplier
+from dedup.hashing import MULTIPLIERS, fmix64, hash_codepoints, multiplier
+from dedup.kernels import ngrams, word_hashes
 
 CHAR_NGRAM_LANGUAGES = frozenset({"zh", "ja", "th"})
 
@@ -31,11 +32,20 @@ def token_hashes(normalized: str, language: str | None) -> np.ndarray:
         codes = np.frombuffer(normalized.encode("utf-32-le"), dtype=np.uint32)
         codes = codes[(codes != 32) & (codes != 10)]
         return hash_codepoints(codes)
-    return hash_tokens(normalized.split())
+    return batch_word_hashes([normalized])[0]
 
 
 def ngram_hashes(tokens: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Combine token hashes of consecutive n-grams, per document; returns (hashes, offsets)."""
+    out = np.empty(len(tokens), dtype=np.uint64)
+    out_offsets = np.empty(len(offsets), dtype=np.int64)
+    ngrams(np.ascontiguousarray(tokens, dtype=np.uint64), np.ascontiguousarray(offsets, dtype=np.int64), n,
+           MULTIPLIERS, out, out_offsets)
+    return out[: out_offsets[-1]], out_offsets
+
+
+def ngram_hashes_numpy(tokens: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """NumPy twin of ``ngram_hashes`` (the reference the compiled kernel must equal)."""
     lengths = np.diff(offsets)
     total = len(tokens)
     doc = np.repeat(np.arange(len(lengths)), lengths)
@@ -49,7 +59,6 @@ def ngram_hashes(tokens: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.nd
                 same[: total - j] = doc[j:] == doc[: total - j]
             acc += np.where(same, shifted * multiplier(j), np.uint64(0))
     starts = offsets[:-1]
-    pos = np.arange(total)
     full = np.zeros(total, dtype=bool)
     if total >= n:
         full[: total - n + 1] = doc[n - 1:] == doc[: total - n + 1]
@@ -57,38 +66,36 @@ def ngram_hashes(tokens: np.ndarray, offsets: np.ndarray, n: int) -> tuple[np.nd
     short_docs = (lengths > 0) & (lengths < n)
     short_start[starts[short_docs]] = True
     valid = full | short_start
-    counts = np.bincount(doc[valid[pos]] if total else np.zeros(0, dtype=np.int64), minlength=len(lengths))
+    counts = np.bincount(doc[valid], minlength=len(lengths))
     out_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
     np.cumsum(counts, out=out_offsets[1:])
     return fmix64(acc[valid]), out_offsets
+
+
+def batch_word_hashes(normalized: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """uint64 per whitespace-separated word of many normalised texts, in one compiled pass."""
+    encoded = [t.encode("utf-8") for t in normalized]
+    doc_offsets = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum([len(e) for e in encoded], out=doc_offsets[1:])
+    buf = np.frombuffer(b"".join(encoded), dtype=np.uint8)
+    out = np.empty(len(buf) // 2 + 1, dtype=np.uint64)  # a word is >= 1 byte plus a separator
+    out_offsets = np.empty(len(encoded) + 1, dtype=np.int64)
+    word_hashes(buf, doc_offsets, out, out_offsets)
+    return out[: out_offsets[-1]], out_offsets
 
 
 def batch_shingle_hashes(normalized: Sequence[str], languages: Sequence[str | None], n: int = 5
                          ) -> tuple[np.ndarray, np.ndarray]:
     """Shingle hashes of many normalised documents: (flat uint64 array, offsets of len(docs)+1).
 
-    Words of all space-delimited documents are hashed in one vectorised call.
+    Words of space-delimited documents are hashed in one compiled pass (FNV-1a + fmix64 of
+    their UTF-8 bytes); zh/ja/th documents use per-character hashes.
     """
-    lengths = np.zeros(len(normalized), dtype=np.int64)
-    words: list[str] = []
-    char_parts: dict[int, np.ndarray] = {}
-    word_spans: dict[int, tuple[int, int]] = {}
-    for i, (text, lang) in enumerate(zip(normalized, languages)):
-        if uses_chars(lang):
-            char_parts[i] = token_hashes(text, lang)
-            lengths[i] = len(char_parts[i])
-        else:
-            split = text.split()
-            word_spans[i] = (len(words), len(words) + len(split))
-            words.extend(split)
-            lengths[i] = len(split)
-    word_hashes = hash_tokens(words)
-    if not char_parts:
-        tokens = word_hashes
-    else:
-        pieces = [char_parts[i] if i in char_parts else word_hashes[word_spans[i][0]:word_spans[i][1]]
-                  for i in range(len(normalized))]
-        tokens = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.uint64)
-    offsets = np.zeros(len(normalized) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=offsets[1:])
+    if not any(uses_chars(lang) for lang in languages):
+        tokens, offsets = batch_word_hashes(normalized)
+        return ngram_hashes(tokens, offsets, n)
+    parts = [token_hashes(t, lang) for t, lang in zip(normalized, languages)]
+    offsets = np.zeros(len(parts) + 1, dtype=np.int64)
+    np.cumsum([len(p) for p in parts], out=offsets[1:])
+    tokens = np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
     return ngram_hashes(tokens, offsets, n)

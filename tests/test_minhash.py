@@ -87,3 +87,19 @@ def test_stage_adds_signatures_to_kept_rows_only() -> None:
     assert col.null_count == 1 and col[1].as_py() is None
     assert np.array_equal(signature_matrix(col.slice(0, 1), 32)[0],
                           MinHasher(num_perm=32).signatures(["one two three four five six"], ["en"])[0])
+
+
+def test_compiled_kernels_equal_their_numpy_twins(shared_data: Path) -> None:
+    from dedup.shingles import ngram_hashes, ngram_hashes_numpy, token_hashes
+
+    texts = [_flores(shared_data, "fra_Latn.devtest", i, i + 7) for i in range(0, 70, 7)] + ["", "un deux"]
+    tokens = [token_hashes(normalize(t), "fr") for t in texts]
+    offsets = np.concatenate([[0], np.cumsum([len(t) for t in tokens])])
+    flat = np.concatenate(tokens)
+    for n in (1, 3, 5):
+        fast, ref = ngram_hashes(flat, offsets, n), ngram_hashes_numpy(flat, offsets, n)
+        assert np.array_equal(fast[0], ref[0]) and np.array_equal(fast[1], ref[1])
+    hashes, offs = ngram_hashes(flat, offsets, 5)
+    for scheme in ("legacy", "affine64"):
+        hasher = MinHasher(num_perm=64, seed=3, scheme=scheme)
+        assert np.array_equal(hasher.from_hashes(hashes, offs), hasher.from_hashes_numpy(hashes, offs))
