@@ -103,6 +103,12 @@ class UrlFilterConfig(_Model):
     banned_words: bool = True
     # Extra allow-listed domains (with subdomains), on top of the folder's allow.txt.
     allow_domains: list[str] = Field(default_factory=list)
+    # Also block the UT1 blacklists (4.56M domains, CC BY-SA 4.0, as FineWeb; built from the
+    # datatrove 0.10.1 wheel by scripts/setup.d/31-url-lists.sh) as url_blocklist. When the
+    # default folder is not built, the hand-curated lists work alone (with a warning).
+    ut1: bool = True
+    # None: asset_dir("urls"); an explicit folder must hold built lists (else an error).
+    ut1_dir: str | None = None
     batch_size: int = Field(1024, ge=1)
 
 

@@ -1,12 +1,15 @@
 """URL filter: domain/URL blocklists, banned words in URLs, an allow-list override.
 
 It needs only the URL, so it runs before extraction and no CPU is spent extracting a blocked
-page (Marco-LLM 3.1.1: fraudulent and adult sites, pornographic, violent, gambling). Lists
-live in ``filters/assets/urls`` (see its README for sources and format).
+page (Marco-LLM 3.1.1: fraudulent and adult sites, pornographic, violent, gambling). The
+hand-curated lists live in ``filters/assets/urls`` (see its README for sources and format) and
+are always used; the UT1 blacklists (4.56 million domains, :mod:`filters.url_ut1`) are added
+when built by ``scripts/setup.d/31-url-lists.sh``.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,11 +19,15 @@ import pyarrow as pa
 
 from curation.config import UrlFilterConfig
 from curation.stage import Resources, Stage, active_mask, reject
+from filters.url_ut1 import Ut1Lists, built
+from filters.url_ut1 import default_dir as ut1_default_dir
 
 ASSETS = Path(__file__).resolve().parent / "assets" / "urls"
 # Blocklist file -> reject reason, checked in this order.
 CATEGORIES = {"adult": "url_adult", "gambling": "url_gambling", "fraud": "url_fraud", "violence": "url_violence"}
 BANNED_WORD_REASON = "url_banned_word"
+UT1_REASON = "url_blocklist"  # datatrove's UT1 copy merges its categories, so one reason
+log = logging.getLogger(__name__)
 _TOKEN = re.compile(r"[^\W\d_]+|\d+")  # runs of letters, runs of digits (splits "xxx69", "bet365")
 
 
@@ -47,6 +54,17 @@ def host_of(url: str) -> str:
     return host.rstrip(".")
 
 
+def _path_of(url: str) -> str:
+    """Lower-case path plus ``?query`` ('' when the URL has no scheme or cannot be parsed)."""
+    if "//" not in url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return ""
+    return (parts.path + ("?" + parts.query if parts.query else "")).lower()
+
+
 def _domain_suffixes(host: str) -> list[str]:
     parts = host.split(".")
     return [".".join(parts[i:]) for i in range(len(parts))]
@@ -61,6 +79,7 @@ class UrlRules:
     words: dict[str, str] = field(default_factory=dict)                   # whole-token word -> category
     substrings: dict[str, str] = field(default_factory=dict)              # in-token word -> category
     allow: set[str] = field(default_factory=set)
+    ut1: Ut1Lists | None = None
 
     @classmethod
     def load(cls, folder: Path = ASSETS, extra_allow: list[str] | None = None,
@@ -98,11 +117,14 @@ class UrlRules:
         for s in suffixes:
             if s in self.domains:
                 return self.domains[s], f"domain {s}"
-        if self.prefixes:
-            path = urlsplit(url).path.lower() if "//" in url else ""
-            for domain, prefix, reason in self.prefixes:
-                if domain in suffixes and path.startswith(prefix):
-                    return reason, f"url {domain}{prefix}"
+        if self.ut1 is not None and (listed := self.ut1.blocked_domain(host)):
+            return UT1_REASON, f"ut1 domain {listed}"
+        path = _path_of(url)
+        for domain, prefix, reason in self.prefixes:
+            if domain in suffixes and path.startswith(prefix):
+                return reason, f"url {domain}{prefix}"
+        if self.ut1 is not None and host and (entry := self.ut1.blocked_url(host, path)):
+            return UT1_REASON, f"ut1 url {entry}"
         if "@" in url.split("//", 1)[-1].split("/", 1)[0]:
             return "url_fraud", "user info before the host (disguised destination)"
         for token in url_tokens(url):
@@ -128,6 +150,15 @@ class UrlFilterStage(Stage):
     def setup(self) -> None:
         folder = Path(self.cfg.lists_dir) if self.cfg.lists_dir else ASSETS
         self._rules = UrlRules.load(folder, self.cfg.allow_domains, self.cfg.banned_words)
+        if self.cfg.ut1:
+            ut1 = Path(self.cfg.ut1_dir) if self.cfg.ut1_dir else ut1_default_dir()
+            if built(ut1):
+                self._rules.ut1 = Ut1Lists.load(ut1)
+            elif self.cfg.ut1_dir:
+                raise FileNotFoundError(f"url_filter.ut1_dir has no built UT1 lists: {ut1}")
+            else:  # the hand-curated lists are the always-present fallback
+                log.warning("UT1 URL lists not built at %s (scripts/setup.d/31-url-lists.sh); "
+                            "using the hand-curated lists only", ut1)
 
     def process(self, batch: pa.Table) -> pa.Table:
         assert self._rules is not None

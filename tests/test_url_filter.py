@@ -1,5 +1,7 @@
 """URL filter: blocklists with one reason each, banned words on URL tokens, allow-list."""
 
+import io
+import tarfile
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,8 @@ from curation import schema
 from curation.config import ReadConfig, UrlFilterConfig
 from curation.io.warc import iter_rows
 from filters.url_filter import ASSETS, UrlFilterStage, UrlRules, url_tokens
+from filters.url_ut1 import Ut1Lists, build_from_tarball, built, domain_hash
+from filters.url_ut1 import default_dir as ut1_default_dir
 
 
 @pytest.fixture(scope="module")
@@ -112,3 +116,98 @@ def test_common_crawl_excerpt_adult_and_gambling_pages_are_blocked_by_url(warc_d
     out = UrlFilterStage(UrlFilterConfig())(schema.from_rows(rows))
     got = dict(zip(out.column("url").to_pylist(), out.column("reject_reason").to_pylist()))
     assert got == CC_EXCERPT
+
+
+# --- UT1 blacklists (datatrove 0.10.1 copy), built by scripts/setup.d/31-url-lists.sh ---
+
+UT1_URL_ENTRY = ("0149614511.strimbat.fr/porno-anal-escort-granville-faire-sa-salope-baise-une-vache-"
+                 "video-gratuite-x-escort-girl-auxerre")
+
+
+@pytest.fixture(scope="module")
+def ut1_rules() -> UrlRules:
+    if not built(ut1_default_dir()):
+        pytest.fail(f"UT1 lists not built at {ut1_default_dir()}: run scripts/setup.d/31-url-lists.sh")
+    stage = UrlFilterStage(UrlFilterConfig())
+    stage.setup()
+    assert stage._rules is not None and stage._rules.ut1 is not None
+    return stage._rules
+
+
+def test_ut1_domains_block_the_domain_and_its_subdomains(ut1_rules):
+    assert ut1_rules.check("https://0-1avsex.com/") == ("url_blocklist", "ut1 domain 0-1avsex.com")
+    assert ut1_rules.check("http://www.0-1avsex.com/x") == ("url_blocklist", "ut1 domain 0-1avsex.com")
+    assert ut1_rules.check("https://1avsex.com/") is None
+
+
+def test_ut1_lists_adult_top_level_domains(ut1_rules):
+    assert ut1_rules.check("https://example.xxx/") == ("url_blocklist", "ut1 domain xxx")
+
+
+def test_ut1_url_entries_match_host_and_path_prefix(ut1_rules):
+    assert ut1_rules.check("http://" + UT1_URL_ENTRY + "?page=2") == ("url_blocklist", "ut1 url " + UT1_URL_ENTRY)
+    assert ut1_rules.check("http://0149614511.strimbat.fr/") is None
+
+
+def test_hand_curated_lists_keep_their_own_reasons_with_ut1_loaded(ut1_rules):
+    assert ut1_rules.check("https://www.pornhub.com/view_video.php?viewkey=1")[0] == "url_adult"
+    assert ut1_rules.check("https://sports.bet365.com/#/AS/B1/")[0] == "url_gambling"
+
+
+def test_innocent_udhr_pages_pass_with_ut1(ut1_rules, warc_dir):
+    urls = [r["url"] for r in iter_rows(str(warc_dir / "pages-udhr.warc.gz"), "udhr", ReadConfig())]
+    assert len(urls) == 532
+    assert [u for u in urls if ut1_rules.check(u)] == []
+
+
+def test_trafilatura_eval_pages_pass_ut1_except_known_banned_words(ut1_rules, warc_dir):
+    """UT1 lists four news sites of this set; allow.txt lets them through (reviewed by hand)."""
+    rows = iter_rows(str(warc_dir / "pages-trafilatura-eval.warc.gz"), "eval", ReadConfig())
+    hits = {r["url"]: ut1_rules.check(r["url"]) for r in rows}
+    assert len(hits) == 990
+    assert sorted(hit[0] for hit in hits.values() if hit) == ["url_banned_word"] * 3
+
+
+def test_common_crawl_excerpt_verdicts_are_unchanged_by_ut1(ut1_rules, warc_dir):
+    rows = iter_rows(str(warc_dir / "cc-main-2020-34-excerpt.warc.gz"), "cc", ReadConfig())
+    got = {r["url"]: (ut1_rules.check(r["url"]) or (None,))[0] for r in rows}
+    assert got == CC_EXCERPT
+
+
+def test_ut1_is_skipped_when_disabled():
+    stage = UrlFilterStage(UrlFilterConfig(ut1=False))
+    stage.setup()
+    assert stage._rules is not None and stage._rules.ut1 is None
+
+
+def test_explicit_ut1_dir_without_built_lists_is_a_clear_error(tmp_path: Path):
+    with pytest.raises(FileNotFoundError, match="has no built UT1 lists"):
+        UrlFilterStage(UrlFilterConfig(ut1_dir=str(tmp_path))).setup()
+
+
+def _tarball(path: Path, files: dict[str, str]) -> Path:
+    with tarfile.open(path, "w:gz") as tar:
+        for name, text in files.items():
+            data = text.encode("utf-8")
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    return path
+
+
+def test_build_hashes_domains_and_keeps_url_entries(tmp_path: Path):
+    tar = _tarball(tmp_path / "lists.tar.gz", {"domains": "Casino.Example\nxxx\n\ncasino.example\n",
+                                               "urls": "a.example/bad/page\n"})
+    with tar.open("rb") as f:
+        counts = build_from_tarball(f, tmp_path / "out")
+    assert counts == {"domains": 2, "urls": 1}
+    lists = Ut1Lists.load(tmp_path / "out")
+    assert sorted(lists.domains.tolist()) == sorted([domain_hash("casino.example"), domain_hash("xxx")])
+    assert lists.blocked_domain("www.casino.example") == "casino.example"
+    assert lists.blocked_url("www.a.example", "/bad/page/2") == "a.example/bad/page"
+
+
+def test_tarball_without_domains_and_urls_is_a_clear_error(tmp_path: Path):
+    tar = _tarball(tmp_path / "x.tar.gz", {"README": "nothing"})
+    with tar.open("rb") as f, pytest.raises(ValueError, match="without 'domains' and 'urls'"):
+        build_from_tarball(f, tmp_path / "out")
