@@ -19,17 +19,19 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import unicodedata
 from collections.abc import Callable
 from functools import lru_cache
 
 
 def _mark_ranges() -> str:
-    """A regex class body with every combining mark (Mn, Mc, Me): re's ``\\w`` leaves them out."""
+    """A regex class body with every BMP combining mark (Mn, Mc, Me): re's ``\\w`` leaves them out.
+
+    Astral marks (Brahmi, Kharoshthi, musical notation) belong to none of our 29 languages.
+    """
     parts: list[str] = []
     start = prev = -1
-    for cp in range(sys.maxunicode + 1):
+    for cp in range(0x10000):  # BMP only: a set with astral members compiles to slow range checks
         if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
             if cp == prev + 1:
                 prev = cp
@@ -44,7 +46,9 @@ def _mark_ranges() -> str:
 
 _MARKS = _mark_ranges()
 # Han ideographs (URO, ext. A, compatibility, ext. B-G) and the two kana syllabaries.
-HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
+HAN_BMP = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+HAN_ASTRAL = "\U00020000-\U0003134f"
+HAN = HAN_BMP + HAN_ASTRAL
 HIRAGANA = "\u3041-\u309f"
 KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _CJK = HAN + HIRAGANA + KATAKANA
@@ -61,7 +65,14 @@ _IS_WORD = re.compile(rf"[^\W_]|[{_MARKS}]")
 _THAI_WORD = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]+")  # Thai letters, vowels, tone marks
 
 
+# Most pages have neither combining marks nor CJK: one simple class is ~3x faster for them.
+_NEEDS_FULL = re.compile(f"[{_MARKS}{HAN_BMP}{HIRAGANA}{KATAKANA}]|[{HAN_ASTRAL}]")
+_SIMPLE = re.compile(r"[^\W_]+")
+
+
 def _generic(text: str) -> list[str]:
+    if _NEEDS_FULL.search(text) is None:
+        return _SIMPLE.findall(text)
     return _GENERIC.findall(text)
 
 
