@@ -66,7 +66,7 @@ def tokens_per_language_figure(stats: Stats) -> Figure:
 def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
     """One histogram per signal (all languages; kept vs rejected stacked) with threshold lines."""
     hist = stats.histograms
-    out = []
+    out: list[tuple[str, Figure]] = []
     if hist.empty:
         return out
     for signal, h in hist.groupby("signal"):

@@ -206,7 +206,7 @@ def _nulls(col: pd.Series) -> pd.Series:
 
 def output_files(out: Path) -> list[Path]:
     """Every committed file: kept partitions and rejected parts."""
-    return sorted(out.glob("data/language=*/*.parquet")) + sorted(out.glob("rejected/*.parquet"))
+    return sorted(out.glob("data/**/*.parquet")) + sorted(out.glob("rejected/**/*.parquet"))
 
 
 def _fingerprint(path: Path, out: Path, settings_key: str) -> dict[str, Any]:
@@ -397,8 +397,9 @@ def build_after_run(cfg: PipelineConfig, out: str | Path) -> Stats | None:
         return None
     try:
         stats = build_stats(out, StatsSettings.from_config(cfg.stats), cfg.model_dump(mode="json"))
-    except (OSError, ValueError) as err:
-        print(f"curate: warning: stats not built: {err}", file=sys.stderr)
+    except Exception as err:  # noqa: BLE001 - the run's data is committed; stats are rebuildable
+        print(f"curate: warning: stats not built ({type(err).__name__}: {err}); "
+              f"`curate stats {out}` retries", file=sys.stderr)
         return None
     print(f"stats: {Path(out) / STATS}/*.parquet (curate stats {out} prints them and writes report.html)",
           file=sys.stderr)

@@ -1,4 +1,7 @@
-"""notebooks/corpus_stats.ipynb runs headless (nbclient) against a demo run, with and without a plan."""
+"""notebooks/corpus_stats.ipynb runs headless (nbclient) against a demo run, with and without a plan.
+
+Marked slow (a demo run plus two kernel executions); CI runs it with the rest of the suite.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.test_stats_demo import curate, make_demo
+
+pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[1]
 NOTEBOOK = REPO / "notebooks" / "corpus_stats.ipynb"

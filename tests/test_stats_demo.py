@@ -165,23 +165,11 @@ def test_thresholds_in_force_come_from_the_config(demo):
     assert row["value"].tolist() == [0.5] and row["bound"].tolist() == ["min"]
 
 
-def test_a_forced_rerun_of_one_unit_replaces_only_its_stats(demo, tmp_path):
-    out, inputs, cfg, tok = demo
-    before = read_stats(out).funnel
-    old_runs = dict(before.groupby("unit_id")["run_id"].first())
-    curate("run", str(cfg), "--output", str(out), "--quiet", "--force", "--input", inputs[2])
-    after = read_stats(out).funnel
-    new_runs = dict(after.groupby("unit_id")["run_id"].first())
-    changed = {u for u in new_runs if new_runs[u] != old_runs[u]}
-    assert len(changed) == 1 and set(new_runs) == set(old_runs)
-    pd.testing.assert_frame_equal(stats_counts(after), recount(out, tok), check_dtype=False)
-    assert stats_counts(after).equals(stats_counts(before))
-
-
 def test_rows_moved_to_rejected_after_commit_are_counted_where_they_are_now(demo):
     """What a post-commit dedup phase does: rewrite a kept file, add the rows to rejected/."""
     out, _, _, tok = demo
-    kept_file = max(out.glob("data/language=en/*.parquet"), key=lambda p: pq.read_metadata(p).num_rows)
+    kept_file = max(out.glob("data/language=*/*.parquet"), key=lambda p: pq.read_metadata(p).num_rows)
+    assert pq.read_metadata(kept_file).num_rows > 3
     unit = kept_file.stem.split("-", 1)[1]
     table = pq.read_table(kept_file)
     moved = table.slice(0, 3)
@@ -197,6 +185,20 @@ def test_rows_moved_to_rejected_after_commit_are_counted_where_they_are_now(demo
     assert dedup["docs"].sum() == 3 and set(dedup["reason"]) == {"near_duplicate"}
     assert set(dedup["unit_id"]) == {unit}
     pd.testing.assert_frame_equal(stats_counts(stats.funnel), recount(out, tok), check_dtype=False)
+
+
+def test_a_forced_rerun_of_one_unit_replaces_only_its_stats(demo, tmp_path):
+    out, inputs, cfg, tok = demo
+    before = read_stats(out).funnel
+    old_runs = dict(before.groupby("unit_id")["run_id"].first())
+    curate("run", str(cfg), "--output", str(out), "--quiet", "--force", "--input", inputs[2])
+    after = read_stats(out).funnel
+    new_runs = dict(after.groupby("unit_id")["run_id"].first())
+    changed = {u for u in new_runs if new_runs[u] != old_runs[u]}
+    assert len(changed) == 1 and set(new_runs) == set(old_runs)
+    pd.testing.assert_frame_equal(stats_counts(after), recount(out, tok), check_dtype=False)
+    # The same records again (their fate may differ: a rerun is deduplicated against the corpus).
+    assert after.groupby("unit_id")["docs"].sum().equals(before.groupby("unit_id")["docs"].sum())
 
 
 def test_curate_stats_prints_the_funnel_and_writes_a_self_contained_report(demo):

@@ -79,3 +79,14 @@ def test_thresholds_file_layouts_per_language_group_and_cutoff():
 def test_languages_map_to_the_planner_categories():
     assert [mix_category(x) for x in ["en", "zh", "de", "ru", "ne", "fy"]] == [
         "english", "chinese", "high_resource", "low_resource", "low_resource", None]
+
+
+def test_curate_stats_on_a_directory_without_a_run_is_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "curation.cli", "stats", str(tmp_path)], capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode != 0
+    lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
+    assert lines == [f"curate: error: not a curate output directory (no _ledger): {tmp_path}"]
