@@ -211,13 +211,14 @@ def iter_rows(uri: str, unit_id: str, cfg: ReadConfig) -> Iterator[dict]:
                 it = ArchiveIterator(fh, ensure_http_headers=False)
                 for record in it:
                     rec_start = it.offset
+                    if record.length is None or not record.rec_type:
+                        # A header-only stub (the file ends inside a record) or a header block
+                        # without Content-Length/WARC-Type: reading on would swallow what follows.
+                        raise _RecordBroken(rec_start, "record without Content-Length or WARC-Type")
                     if record.rec_type not in KEPT_TYPES:
                         it.read_to_end()
                         rec_start = it.offset  # damage from here on is after this record
                         continue
-                    if record.length is None:
-                        # warcio hands back a header-only stub when the file ends inside a record.
-                        raise _RecordBroken(rec_start, "record without Content-Length (cut inside its headers)")
                     errors_before = it.err_count
                     row = _record_row(record, uri, unit_id, index, cfg)
                     missing = _drain(record.raw_stream)

@@ -159,3 +159,26 @@ def test_extraction_memory_cap_comes_from_the_config():
 
     assert ExtractStage(ExtractConfig()).memory_limit_mb == 4096
     assert ExtractStage(ExtractConfig(max_memory_mb=1024)).memory_limit_mb == 1024
+
+
+def test_uncompressed_warc_resyncs_at_the_next_warc_line(tmp_path):
+    from io import BytesIO
+
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    def plain(url: str, body: bytes) -> bytes:
+        buf = BytesIO()
+        w = WARCWriter(buf, gzip=False)
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+        w.write_record(w.create_warc_record(url, "response", payload=BytesIO(body), http_headers=http))
+        return buf.getvalue()
+
+    good = gen.good_pages()
+    path = tmp_path / "plain.warc"
+    path.write_bytes(plain("https://a.example/1", good[0].body) + b"\x00\xffgarbage\r\nWARC/1.0 not really\r\n\r\n"
+                     + plain("https://a.example/2", good[1].body))
+    rows = list(iter_rows(str(path), "u", ReadConfig()))
+    # The fake "WARC/1.0" line is a plausible restart point: it costs a second skipped range.
+    assert [(r.get("url"), r.get("reject_reason")) for r in rows] == [
+        ("https://a.example/1", None), (None, "input_skipped"), (None, "input_skipped"), ("https://a.example/2", None)]
