@@ -196,9 +196,13 @@ class MinHashConfig(_Model):
     # FineWeb's 14 x 8; null (both) = datasketch's optimiser for `threshold`.
     bands: int | None = Field(14, ge=1)
     rows: int | None = Field(8, ge=1)
-    # A candidate pair becomes an edge only if its signatures estimate Jaccard >= this (our
-    # calibration: 0.05 below `threshold` keeps recall above 0.99 at J=0.85 with 112 perms,
-    # and cuts the S-curve's false positives at J=0.7 from 56% to ~1%). 0 disables the check.
+    # How a candidate pair (shared band key) becomes an edge: "exact" = the true Jaccard of the
+    # two shingle sets, recomputed from their texts, is >= `threshold` (bench/dedup_quality.py:
+    # precision 1.0 on pairs, where estimates alone give ~0.87); "signature" = the MinHash estimate
+    # is >= verify_min_jaccard. Pairs with a published document always use the estimate.
+    verify: Literal["exact", "signature"] = "exact"
+    # Estimate cut-off (our calibration: 0.05 below `threshold` keeps recall above 0.99 at
+    # J=0.85 with 112 perms, and cuts false positives at J=0.7 from 56% to ~30%). 0 = no check.
     verify_min_jaccard: float = Field(0.75, ge=0.0, le=1.0)
 
 

@@ -9,6 +9,7 @@ node key; ``dup_cluster_size`` counts every member, published ones included. The
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,15 +25,25 @@ class Clusters:
     keep: np.ndarray  # bool per new document
 
 
-def verify(src: np.ndarray, dst: np.ndarray, sig_of: dict[int, np.ndarray], min_jaccard: float
-           ) -> tuple[np.ndarray, np.ndarray]:
-    """Keep the edges whose signatures estimate Jaccard >= min_jaccard."""
-    if min_jaccard <= 0 or len(src) == 0:
+ExactJaccard = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (src, dst) -> J per edge, NaN if unknown
+
+
+def verify(src: np.ndarray, dst: np.ndarray, sig_of: dict[int, np.ndarray], min_jaccard: float,
+           exact: ExactJaccard | None = None, exact_min: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """Keep the edges whose exact Jaccard is >= exact_min (where ``exact`` knows both texts),
+    or else whose signatures estimate Jaccard >= min_jaccard (0 keeps them unchecked)."""
+    if len(src) == 0:
         return src, dst
-    a = np.stack([sig_of[int(x)] for x in src])
-    b = np.stack([sig_of[int(x)] for x in dst])
-    ok = estimated_jaccard(a, b) >= min_jaccard
-    return src[ok], dst[ok]
+    keep = np.ones(len(src), dtype=bool)
+    j = exact(src, dst) if exact is not None else np.full(len(src), np.nan)
+    known = ~np.isnan(j)
+    keep[known] = j[known] >= exact_min
+    rest = np.flatnonzero(~known)
+    if min_jaccard > 0 and len(rest):
+        a = np.stack([sig_of[int(x)] for x in src[rest]])
+        b = np.stack([sig_of[int(x)] for x in dst[rest]])
+        keep[rest] = estimated_jaccard(a, b) >= min_jaccard
+    return src[keep], dst[keep]
 
 
 def assign(nodes: np.ndarray, roots: dict[int, int]) -> Clusters:
@@ -45,18 +56,27 @@ def assign(nodes: np.ndarray, roots: dict[int, int]) -> Clusters:
     return Clusters(cid, size, cid == nodes)
 
 
-def cluster_local(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jaccard: float,
-                  extra_src: np.ndarray | None = None, extra_dst: np.ndarray | None = None,
-                  extra_sigs: dict[int, np.ndarray] | None = None) -> Clusters:
-    """Clusters of new documents (``nodes``, band ``keys``, signatures ``sigs``).
-
-    ``extra_*`` are candidate edges to published documents (cross-run index) and their
-    signatures; they are verified like the rest.
-    """
+def candidate_edges(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, extra_src: np.ndarray | None = None,
+                    extra_dst: np.ndarray | None = None, extra_sigs: dict[int, np.ndarray] | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, np.ndarray]]:
+    """LSH candidate edges among new documents plus those to published ones, and all signatures."""
     src, dst = bucket_edges(*band_rows(nodes, keys))
     sig_of = {int(n): s for n, s in zip(nodes, sigs)}
     if extra_src is not None and extra_dst is not None and len(extra_src):
         sig_of.update(extra_sigs or {})
         src, dst = unique_edges(np.concatenate([src, extra_src]), np.concatenate([dst, extra_dst]))
-    src, dst = verify(src, dst, sig_of, min_jaccard)
+    return src, dst, sig_of
+
+
+def cluster_local(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jaccard: float,
+                  extra_src: np.ndarray | None = None, extra_dst: np.ndarray | None = None,
+                  extra_sigs: dict[int, np.ndarray] | None = None, exact: ExactJaccard | None = None,
+                  exact_min: float = 0.8) -> Clusters:
+    """Clusters of new documents (``nodes``, band ``keys``, signatures ``sigs``).
+
+    ``extra_*`` are candidate edges to published documents (cross-run index) and their
+    signatures; every edge is verified by ``verify`` (exact Jaccard where known).
+    """
+    src, dst, sig_of = candidate_edges(nodes, keys, sigs, extra_src, extra_dst, extra_sigs)
+    src, dst = verify(src, dst, sig_of, min_jaccard, exact, exact_min)
     return assign(nodes, star_components(src, dst))

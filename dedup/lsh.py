@@ -1,9 +1,9 @@
 """LSH banding into candidate edges, for one partition of band rows (local or one Ray group).
 
 Every document is a *node* with an int64 key (``node_keys``). Documents that share a band key
-in any band are candidates; each (band, key) bucket becomes a star of edges from its smallest
-node to every other member (n-1 edges instead of n(n-1)/2 pairs, same components). An edge
-is kept only when the two signatures estimate Jaccard >= ``verify_min_jaccard``.
+in any band are candidates; each (band, key) bucket becomes edges between members that are
+close in node order (all pairs of a small bucket, a connected band of pairs in a big one).
+Edges are then verified (dedup/cluster.py ``verify``).
 """
 
 from __future__ import annotations
@@ -29,22 +29,30 @@ def node_keys(ids: Sequence[str], new: bool | np.ndarray = True) -> np.ndarray:
     return keys | np.where(np.asarray(new), NEW_BIT, np.int64(PUBLISHED_BIT))
 
 
-def bucket_edges(bands: np.ndarray, keys: np.ndarray, nodes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Star edges (smallest node -> member) of every (band, key) bucket with two or more nodes.
+def bucket_edges(bands: np.ndarray, keys: np.ndarray, nodes: np.ndarray, window: int = 8
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Candidate edges of every (band, key) bucket with two or more nodes.
 
     ``bands``, ``keys``, ``nodes`` are parallel 1-D arrays (one row per document and band).
-    Returns (src, dst) with src < dst, deduplicated and sorted.
+    Members of a bucket, sorted by node, are paired with the next ``window - 1`` members: every
+    pair of a small bucket (all that verification needs to keep a cluster connected when one
+    member is a weaker copy), a band of pairs (still connected) in a big one, so the edge count
+    stays linear. Returns (src, dst) with src < dst, deduplicated and sorted.
     """
     if len(nodes) == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     order = np.lexsort((nodes, keys, bands))
     b, k, n = bands[order], keys[order], nodes[order]
-    start = np.ones(len(n), dtype=bool)
-    start[1:] = (b[1:] != b[:-1]) | (k[1:] != k[:-1])
-    group = np.cumsum(start) - 1
-    head = n[start][group]
-    mask = ~start & (n != head)
-    return unique_edges(head[mask], n[mask])
+    srcs, dsts = [], []
+    for d in range(1, window):
+        same = (b[d:] == b[:-d]) & (k[d:] == k[:-d])
+        if not same.any():
+            break
+        srcs.append(n[:-d][same])
+        dsts.append(n[d:][same])
+    if not srcs:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return unique_edges(np.concatenate(srcs), np.concatenate(dsts))
 
 
 def unique_edges(src: np.ndarray, dst: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

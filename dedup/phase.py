@@ -39,6 +39,7 @@ from dedup.lsh import node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, signature_matrix
 from dedup.substring import dedup_substrings
+from dedup.verify import ShingleJaccard
 
 NEAR_DUPLICATE = "near_duplicate"
 SUBSTRING_SHORT = "substring_dedup_short"
@@ -169,8 +170,10 @@ class DedupPhase:
         extra_sigs: dict[int, np.ndarray] = {}
         if self.cfg.cross_run:
             extra_src, extra_dst, extra_sigs = self.index.query(lang, nodes, keys)
-        clusters = self.cluster_fn(nodes, keys, sig, self.cfg.minhash.verify_min_jaccard,
-                                   extra_src, extra_dst, extra_sigs)
+        m = self.cfg.minhash
+        exact = ShingleJaccard(nodes, texts, [lang] * len(texts), m.ngram) if m.verify == "exact" else None
+        clusters = self.cluster_fn(nodes, keys, sig, m.verify_min_jaccard, extra_src, extra_dst, extra_sigs,
+                                   exact=exact, exact_min=m.threshold)
         reasons: list[str | None] = [None if k else NEAR_DUPLICATE for k in clusters.keep]
         keeper_id = {int(n): i for n, i in zip(nodes, ids)}
         old = [int(c) for c, k in zip(clusters.cluster_id, clusters.keep) if not k and int(c) not in keeper_id]

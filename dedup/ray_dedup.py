@@ -4,13 +4,14 @@ Same inputs and outputs as ``dedup.cluster.cluster_local``, computed with Ray Da
 
 1. band rows (band, key, node) are hash-partitioned by key in a shuffle (``groupby`` on a
    partition column) and each partition yields its buckets' star edges, vectorised;
-2. edges are verified against the signatures, which are broadcast once through the object store;
+2. the candidate edges (about one per duplicate and band) are verified in the driver with the
+   same function as the local path (exact Jaccard where texts are known, else signatures);
 3. connected components: alternating large-star / small-star rounds, each a shuffle by node
    followed by one vectorised call per partition (dedup/components.py), until an order-free
    fingerprint of the edge set stops changing.
 
-No step gathers all rows in one task except the final (node -> root) map, which has one row per
-duplicate document only. ``python -m dedup.ray_dedup IN.npz OUT.npz`` runs it as a Ray job.
+Only candidate edges and the final (node -> root) map, one row per duplicate document, pass
+through the driver; documents and band rows never do. ``python -m dedup.ray_dedup IN.npz OUT.npz`` runs it as a Ray job.
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ import numpy as np
 import pyarrow as pa
 import ray
 
-from dedup.cluster import Clusters, assign
+from dedup.cluster import Clusters, ExactJaccard, assign, verify
 from dedup.components import directed, fingerprint, large_star, roots_from_stars, small_star
-from dedup.lsh import band_rows, bucket_edges, estimated_jaccard, unique_edges
+from dedup.lsh import band_rows, bucket_edges, unique_edges
 
 
 def _partitions() -> int:
@@ -50,14 +51,6 @@ def _directed_rows(batch: dict[str, np.ndarray], parts: int) -> dict[str, np.nda
     return {"u": u, "v": v, "part": u % parts}
 
 
-def _verify(batch: dict[str, np.ndarray], nodes: np.ndarray, sigs: np.ndarray, min_j: float
-            ) -> dict[str, np.ndarray]:
-    a = sigs[np.searchsorted(nodes, batch["src"])]
-    b = sigs[np.searchsorted(nodes, batch["dst"])]
-    ok = estimated_jaccard(a, b) >= min_j
-    return {"src": batch["src"][ok], "dst": batch["dst"][ok]}
-
-
 def _fingerprint(ds: ray.data.Dataset) -> tuple[int, int]:
     count, total = 0, 0
     for batch in ds.iter_batches(batch_format="numpy", batch_size=100_000):
@@ -68,27 +61,25 @@ def _fingerprint(ds: ray.data.Dataset) -> tuple[int, int]:
 
 def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jaccard: float,
                 extra_src: np.ndarray | None = None, extra_dst: np.ndarray | None = None,
-                extra_sigs: dict[int, np.ndarray] | None = None, max_rounds: int = 100) -> Clusters:
+                extra_sigs: dict[int, np.ndarray] | None = None, exact: ExactJaccard | None = None,
+                exact_min: float = 0.8, max_rounds: int = 100) -> Clusters:
     parts = _partitions()
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.enable_progress_bars = False
     band, key, node = band_rows(nodes, keys)
     rows = ray.data.from_arrow(pa.table({"band": band, "key": key, "node": node,
                                          "part": (key % np.uint64(parts)).astype(np.int64)}))
-    edges = rows.groupby("part", num_partitions=parts).map_groups(_edges_of_partition, batch_format="numpy")
-    all_nodes, all_sigs = nodes, sigs
+    found = rows.groupby("part", num_partitions=parts).map_groups(_edges_of_partition, batch_format="numpy")
+    src, dst = _collect(found)
     if extra_src is not None and extra_dst is not None and len(extra_src):
-        old = np.array(sorted(extra_sigs or {}), dtype=np.int64)
-        all_nodes = np.concatenate([nodes, old])
-        all_sigs = np.concatenate([sigs, np.stack([extra_sigs[int(o)] for o in old])]) if len(old) else sigs
-        edges = edges.union(ray.data.from_numpy(np.stack([extra_src, extra_dst], 1)).map_batches(
-            lambda b: {"src": b["data"][:, 0], "dst": b["data"][:, 1]}, batch_format="numpy"))
-    order = np.argsort(all_nodes)
-    if min_jaccard > 0:
-        edges = edges.map_batches(_verify, fn_kwargs={"nodes": all_nodes[order], "sigs": all_sigs[order],
-                                                       "min_j": min_jaccard}, batch_format="numpy")
-    edges = edges.map_batches(lambda b: dict(zip(("src", "dst"), unique_edges(b["src"], b["dst"]))),
-                              batch_format="numpy").materialize()
+        src, dst = np.concatenate([src, extra_src]), np.concatenate([dst, extra_dst])
+    src, dst = unique_edges(src, dst)
+    # Candidate edges are few (about one per duplicate and band); they are verified here with the
+    # same function as the local path, then the components run distributed again.
+    sig_of = {int(n): s for n, s in zip(nodes, sigs)}
+    sig_of.update(extra_sigs or {})
+    src, dst = verify(src, dst, sig_of, min_jaccard, exact, exact_min)
+    edges = ray.data.from_arrow(pa.table({"src": src, "dst": dst})).materialize()
     before = _fingerprint(edges)
     for _ in range(max_rounds):
         for name in ("large", "small"):
@@ -101,9 +92,15 @@ def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jacca
         before = after
     else:
         raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
-    src = np.concatenate([b["src"] for b in edges.iter_batches(batch_format="numpy")] or [np.zeros(0, np.int64)])
-    dst = np.concatenate([b["dst"] for b in edges.iter_batches(batch_format="numpy")] or [np.zeros(0, np.int64)])
-    return assign(nodes, roots_from_stars(*unique_edges(src, dst)))
+    return assign(nodes, roots_from_stars(*unique_edges(*_collect(edges))))
+
+
+def _collect(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
+    batches = list(ds.iter_batches(batch_format="numpy", batch_size=100_000))
+    if not batches:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    return (np.concatenate([b["src"] for b in batches]).astype(np.int64),
+            np.concatenate([b["dst"] for b in batches]).astype(np.int64))
 
 
 def main(argv: list[str]) -> int:
