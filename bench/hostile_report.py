@@ -111,6 +111,7 @@ def _row(name: str, injected: str, crashed: str, out: Path, ref: set, extra: str
 
 
 def faults(tmp: Path, with_ray: bool) -> tuple[str, int, int, int]:
+    tmp.mkdir(parents=True, exist_ok=True)
     names2, names1 = rf.NIGHT2, rf.NIGHT1
     one, two = tmp / "clean-one", tmp / "clean-two"
     assert rf.run(rf.config(tmp / "one.yaml", one, names2)).returncode == 0
