@@ -165,7 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         f"- {args.substring_mb:g} MB of English documents sharing boilerplate spans, N = 50 words, one process: "
         f"**{mbps:.2f} MB/s per core** (CPU time; wall {sub_wall:.1f} s), {removed:,} characters removed", "",
         "### End-to-end near-duplicate phase", "",
-        f"- {e2e['docs']:,} synthetic documents (8 NTREX sentences each, 10% copies: half exact, half with one sentence replaced) in {e2e['parts']} Parquet parts; "
+        f"- {e2e['docs']:,} synthetic documents (8 NTREX sentences each; 10% copies, half exact, half with one "
+        f"sentence replaced) in {e2e['parts']} Parquet parts; "
         f"generating them took {e2e['gen_s']:.0f} s (not counted)",
         f"- `DedupPhase` (read, signatures, 14x8 banding, clustering with exact verification, rewrite, index; "
         f"substrings off): **{e2e['wall_s']:.0f} s wall, peak RSS {e2e['peak_gb']:.2f} GB** (whole benchmark "
