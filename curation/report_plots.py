@@ -63,10 +63,15 @@ def tokens_per_language_figure(stats: Stats) -> Figure:
     return fig
 
 
-def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
-    """One histogram per signal (all languages; kept vs rejected stacked) with threshold lines."""
+def signal_figures(stats: Stats, language: str | None = None) -> list[tuple[str, Figure]]:
+    """One histogram per signal (kept vs rejected stacked) with threshold lines; all languages, or
+    one ``language`` with its own thresholds and the all-language ones."""
     hist = stats.histograms
     out: list[tuple[str, Figure]] = []
+    thresholds = stats.thresholds
+    if language is not None:
+        hist = hist[hist["language"] == language]
+        thresholds = thresholds[thresholds["language"].isin([language, "*"])]
     if hist.empty:
         return out
     for signal, h in hist.groupby("signal"):
@@ -91,8 +96,7 @@ def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
         if log:
             ax.set_xscale("log")
             ax.xaxis.set_minor_formatter(NullFormatter())
-        th = stats.thresholds[(stats.thresholds["signal"] == signal)
-                              & ~stats.thresholds["bound"].isin(BUCKET_EDGES)]
+        th = thresholds[(thresholds["signal"] == signal) & ~thresholds["bound"].isin(BUCKET_EDGES)]
         for _, row in th.iterrows():
             style = "-" if row["language"] == "*" else ":"
             ax.axvline(row["value"], color="black", linestyle=style, linewidth=1.2 if style == "-" else 0.6)
@@ -100,7 +104,7 @@ def signal_figures(stats: Stats) -> list[tuple[str, Figure]]:
             ax.plot([], [], color="black", label="threshold (all languages)")
         if (th["language"] != "*").any():
             ax.plot([], [], color="black", linestyle=":", label="per-language thresholds")
-        ax.set_title(str(signal), fontsize=10)
+        ax.set_title(f"{signal} ({language})" if language else str(signal), fontsize=10)
         ax.legend(fontsize=7)
         out.append((str(signal), fig))
     return out

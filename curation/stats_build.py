@@ -37,7 +37,6 @@ from curation.io.ledger import Ledger
 from curation.schema import UNDETERMINED_LANGUAGE
 from curation.stats_mix import MIX_COUNTS, mix_counts
 from curation.stats_stages import KEPT, stage_of, stage_order
-from curation.stats_thresholds import COLUMNS as THRESHOLD_COLUMNS
 from curation.stats_thresholds import collect_thresholds
 
 STATS = "stats"
@@ -349,8 +348,8 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
             ["signal", "language", "status", "bin"]).reset_index(drop=True)
     hist = hist.astype({"bin": "int64", "bin_lo": "float64", "bin_hi": "float64", "count": "int64"})
     sig_names = sorted(set(hist["signal"])) if not hist.empty else []
-    thresholds = collect_thresholds(config, sig_names, REPO) if config is not None else \
-        pd.DataFrame(columns=THRESHOLD_COLUMNS)
+    # Without the run's config (an output older than its stats), the shipped thresholds files still apply.
+    thresholds = collect_thresholds(config or {}, sig_names, REPO)
     thresholds = thresholds.astype({"value": "float64"})
     stats = Stats(funnel=funnel, languages=language_totals(funnel), histograms=hist, thresholds=thresholds)
     write_stats(root, stats, settings, config)
