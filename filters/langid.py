@@ -19,6 +19,9 @@ from curation.config import LangIdConfig
 from curation.stage import Resources, Stage, active_mask, reject, set_column
 from filters.langid_groups import CONFUSION_GROUPS, ConfusionGroup, group_for
 from filters.langid_labels import label_to_code
+from filters.langid_msid import DERIVED_NAME as DERIVED_MARKERS
+from filters.langid_msid import MODEL_NAME as MSID_MODEL
+from filters.langid_msid import Markers, combine, load_markers, pair_scores
 
 FIRST_STAGE_K = 5  # labels read from lid.176: enough to sum a confusion group's probability
 
@@ -80,14 +83,22 @@ class LanguageIdentifier:
 
     def __init__(self, model_path: str | None = None, second_stage: bool = True,
                  second_stage_path: str | None = None,
-                 groups: tuple[ConfusionGroup, ...] = CONFUSION_GROUPS) -> None:
+                 groups: tuple[ConfusionGroup, ...] = CONFUSION_GROUPS, msid_path: str | None = None) -> None:
         self.model_path = model_path or default_model_path()
         self._first = _load(self.model_path, "first-stage")
         self._second = None
+        self._msid = None
+        self._markers: Markers | None = None
         self.groups = groups
         if second_stage:
             self.second_stage_path = second_stage_path or default_second_stage_path()
             self._second = _load(self.second_stage_path, "second-stage")
+            # The ms/id model and derived markers sit next to the second stage (same set-up
+            # step); without them (a hand-built second stage) the shared model decides ms/id.
+            sibling = Path(self.second_stage_path).with_name(MSID_MODEL)
+            if msid_path is not None or sibling.exists():
+                self._msid = _load(msid_path or str(sibling), "second-stage")
+                self._markers = load_markers(sibling.with_name(DERIVED_MARKERS))
 
     def _top(self, model: Any, line: str, k: int) -> list[tuple[str, float]]:
         labels, scores = model.predict(line, k=k)
@@ -114,7 +125,12 @@ class LanguageIdentifier:
     def _resolve(self, line: str, first: list[tuple[str, float]], group: ConfusionGroup) -> Prediction:
         """P(language) = P(group) from lid.176 x P(language | group) from the second stage."""
         group_mass = min(1.0, sum(s for code, s in first if code in group.triggers))
-        within = {code: s for code, s in self._top(self._second, line, -1) if code in group.members}
+        if group.name == "malay" and self._msid is not None and self._markers is not None:
+            p_ms, p_id = pair_scores(*zip(*self._top(self._msid, line, -1)))
+            p_ms, p_id = combine(p_ms, p_id, self._markers.vote(line))
+            within = {"ms": p_ms, "id": p_id}
+        else:
+            within = {code: s for code, s in self._top(self._second, line, -1) if code in group.members}
         total = sum(within.values()) or 1.0
         ranked = sorted(((code, group_mass * s / total) for code, s in within.items()), key=lambda kv: -kv[1])
         outside = [(c, s) for c, s in first if c not in group.triggers]

@@ -31,7 +31,7 @@ from filters.langid_groups import SECOND_STAGE_LANGUAGES
 from filters.langid_labels import LABEL_PREFIX
 
 # Bump when the data recipe or hyper-parameters change: set-up then rebuilds the model.
-RECIPE_VERSION = 2
+RECIPE_VERSION = 3  # 3: adds the dedicated ms/id model and markers (filters/langid_msid_train.py)
 MODEL_NAME = "second_stage.ftz"
 HELDOUT_EVERY = 10  # every 10th NTREX document is held out (development set)
 PER_LANGUAGE = 5000  # lines per language after balancing (repeat or subsample)
@@ -174,13 +174,19 @@ def train(data: Path, out: Path, per_language: int = PER_LANGUAGE, params: dict[
 
 
 def up_to_date(out: Path) -> bool:
-    meta = Path(f"{out}.json")
-    if not out.exists() or not meta.exists():
-        return False
-    try:
-        return json.loads(meta.read_text(encoding="utf-8")).get("recipe_version") == RECIPE_VERSION
-    except ValueError:
-        return False
+    """Both models (shared second stage and ms/id, next to it) exist at this recipe version."""
+    from filters.langid_msid import MODEL_NAME as MSID
+
+    for model in (out, out.with_name(MSID)):
+        meta = Path(f"{model}.json")
+        if not model.exists() or not meta.exists():
+            return False
+        try:
+            if json.loads(meta.read_text(encoding="utf-8")).get("recipe_version") != RECIPE_VERSION:
+                return False
+        except ValueError:
+            return False
+    return True
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -196,6 +202,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"langid: shared data not found at {args.data} (need ntrex128/, tatoeba/, sentences/)", file=sys.stderr)
         return 2
     manifest = train(args.data, args.out)
+    from filters import langid_msid_train
+
+    msid = langid_msid_train.train(args.data, args.out.parent)
+    print(f"langid: ms/id model, held-out accuracy with markers {msid['dev_accuracy_with_markers']}", file=sys.stderr)
     worst = min(manifest["heldout_ntrex_accuracy"].items(), key=lambda kv: kv[1])
     print(f"langid: second-stage model -> {args.out} (held-out NTREX accuracy, worst {worst[0]} {worst[1]})",
           file=sys.stderr)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Language ID, second stage: train the confusion-group model (ms/id, ne/hi/mr, az/tr, zh/ja,
-# ur/pa) from NTREX, Tatoeba and shared/data/sentences into asset_dir("langid").
+# ur/pa) from NTREX, Tatoeba and shared/data/sentences into asset_dir("langid"), plus the
+# dedicated Malay/Indonesian model and its NTREX-derived marker words (filters/langid_msid_train.py).
 # fasttext-numpy2-wheel (full fastText: training, NumPy 2) provides a `fasttext` module just
 # like fasttext-predict (run time), so it is installed apart, with `pip --target`, and put
 # first on PYTHONPATH for the training process only. Idempotent: skips an up-to-date model.
