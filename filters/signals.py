@@ -68,7 +68,7 @@ def digit_ratio(text: str) -> float:
 
 def stopword_ratio(lower_words: Sequence[str], lang: str | None) -> float:
     sw = stopwords(lang) if lang else frozenset()
-    return sum(1 for w in lower_words if w in sw) / len(lower_words) if lower_words else 0.0
+    return sum(map(sw.__contains__, lower_words)) / len(lower_words) if lower_words else 0.0
 
 
 def short_line_ratio(lines: Sequence[str]) -> float:
@@ -112,12 +112,16 @@ def duplicate_fractions(elements: Sequence[str]) -> tuple[float, float]:
     return dup / len(elements), dup_chars / total_chars if total_chars else 0.0
 
 
-def _ngram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
-    """A 64-bit polynomial hash of every word n-gram (wrapping arithmetic)."""
-    h = np.zeros(len(ids) - n + 1, dtype=np.uint64)
-    for k in range(n):
-        h = h * np.uint64(1_000_003) + ids[k: len(ids) - n + 1 + k]
-    return h
+_P = np.uint64(1_000_003)
+
+
+def _sorted_runs(h: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sort order of the hashes, and the start and length of each run of equal hashes."""
+    order = np.argsort(h)
+    sh = h[order]
+    starts = np.concatenate(([0], np.flatnonzero(sh[1:] != sh[:-1]) + 1))
+    lengths = np.diff(np.append(starts, len(sh)))
+    return order, starts, lengths
 
 
 def ngram_fractions(lower_words: Sequence[str]) -> dict[str, float]:
@@ -125,45 +129,52 @@ def ngram_fractions(lower_words: Sequence[str]) -> dict[str, float]:
 
     top_n: characters of the most frequent n-gram times its count, over all word characters.
     dup_n: characters of words covered by any n-gram that occurs more than once (each word once).
+    N-grams are compared by a 64-bit polynomial hash of the words' hashes, built from n-1 to n.
     """
     out = {f"top_{n}gram_frac": 0.0 for n in TOP_NGRAM_SIZES}
     out.update({f"dup_{n}gram_frac": 0.0 for n in DUP_NGRAM_SIZES})
-    if len(lower_words) < 2:
+    n_words = len(lower_words)
+    if n_words < 2:
         return out
-    vocab: dict[str, int] = {}
-    ids = np.fromiter((vocab.setdefault(w, len(vocab) + 1) for w in lower_words), dtype=np.uint64,
-                      count=len(lower_words))
-    lens = np.fromiter((len(w) for w in lower_words), dtype=np.int64, count=len(lower_words))
+    # str hashes are cached on the string objects: a C-level map, no per-word Python frame.
+    ids = np.fromiter(map(hash, lower_words), dtype=np.int64, count=n_words).view(np.uint64)
+    lens = np.fromiter(map(len, lower_words), dtype=np.int64, count=n_words)
     total = float(lens.sum())
+    if total == 0:
+        return out
     csum = np.concatenate(([0], np.cumsum(lens)))
+    h = ids
+    no_dups = False
     with np.errstate(over="ignore"):
-        for n in TOP_NGRAM_SIZES:
-            if len(ids) < n:
-                continue
-            uniq, first, counts = np.unique(_ngram_hashes(ids, n), return_index=True, return_counts=True)
-            best = int(np.argmax(counts))
-            if counts[best] > 1:
-                start = int(first[best])
-                out[f"top_{n}gram_frac"] = float(counts[best] * (csum[start + n] - csum[start])) / total
-        for n in DUP_NGRAM_SIZES:
-            if len(ids) < n:
-                continue
-            _, inverse, counts = np.unique(_ngram_hashes(ids, n), return_inverse=True, return_counts=True)
-            starts = np.nonzero(counts[inverse] > 1)[0]
-            if not len(starts):
-                continue
-            cover = np.zeros(len(ids) + 1, dtype=np.int64)
-            np.add.at(cover, starts, 1)
-            np.add.at(cover, starts + n, -1)
-            covered = np.cumsum(cover[:-1]) > 0
-            out[f"dup_{n}gram_frac"] = float(lens[covered].sum()) / total
+        for n in range(2, max(DUP_NGRAM_SIZES) + 1):
+            if n > n_words or no_dups:
+                break
+            h = h[:-1] * _P + ids[n - 1:]  # hash of the n-gram starting at each position
+            if n in TOP_NGRAM_SIZES:
+                order, starts, lengths = _sorted_runs(h)
+                top = int(lengths.max())
+                if top > 1:
+                    # Ties go to the n-gram seen first, as Counter.most_common (Gopher/DataTrove) does.
+                    pos = int(np.minimum.reduceat(order, starts)[lengths == top].min())
+                    out[f"top_{n}gram_frac"] = float(top * (csum[pos + n] - csum[pos])) / total
+            if n in DUP_NGRAM_SIZES:
+                order, starts, lengths = _sorted_runs(h)
+                dup_sorted = np.repeat(lengths > 1, lengths)
+                dup_starts = order[dup_sorted]
+                if not len(dup_starts):
+                    no_dups = True  # no repeated n-gram means no repeated longer one either
+                    continue
+                delta = np.bincount(dup_starts, minlength=n_words + 1) - np.bincount(dup_starts + n,
+                                                                                     minlength=n_words + 1)
+                covered = np.cumsum(delta[:n_words]) > 0
+                out[f"dup_{n}gram_frac"] = float(lens[covered].sum()) / total
     return out
 
 
 def compute_signals(text: str, lang: str | None) -> dict[str, float]:
     """Every signal of one document (see ``SIGNALS`` for the names)."""
     n_chars = len(text)
-    ws = [w.lower() for w in words(text, lang)]
+    ws = words(text.lower(), lang)  # lower-case once; segmentation does not depend on case
     lines = lines_of(text)
     dl, dlc = duplicate_fractions(lines)
     dp, dpc = duplicate_fractions(paragraphs_of(text))

@@ -32,7 +32,8 @@ def _mark_ranges() -> str:
     parts: list[str] = []
     start = prev = -1
     for cp in range(0x10000):  # BMP only: a set with astral members compiles to slow range checks
-        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
+        c = chr(cp)
+        if unicodedata.category(c) in ("Mn", "Mc", "Me") and not c.isalnum():  # disjoint from \w
             if cp == prev + 1:
                 prev = cp
                 continue
@@ -52,14 +53,17 @@ HAN = HAN_BMP + HAN_ASTRAL
 HIRAGANA = "\u3041-\u309f"
 KATAKANA = "\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f"
 _CJK = HAN + HIRAGANA + KATAKANA
+# A run of letters/digits (not CJK) and combining marks; the two classes are disjoint, so the
+# nested repetition scans in tight loops and never backtracks.
+_RUN = rf"(?:[^\W_{_CJK}]+|[{_MARKS}]+)+"
 # One word: a Han or hiragana character, a katakana run, or a run of other letters/digits/marks.
 _GENERIC = re.compile(
-    rf"[{HAN}{HIRAGANA}]|[{KATAKANA}]+|(?:[^\W_{_CJK}]|[{_MARKS}])(?:[^\W_{_CJK}]|[{_MARKS}])*"
+    rf"[{HAN}{HIRAGANA}]|[{KATAKANA}]+|{_RUN}"
 )
 # Japanese: a run of one script is a word: kanji compounds (自由, 権利), hiragana runs (function
 # morphemes and inflections: は, であり), katakana runs (loanwords), Latin/digit runs.
 _JA = re.compile(
-    rf"[{HAN}\u3005\u3006]+|[{HIRAGANA}]+|[{KATAKANA}]+|(?:[^\W_{_CJK}]|[{_MARKS}])(?:[^\W_{_CJK}]|[{_MARKS}])*"
+    rf"[{HAN}\u3005\u3006]+|[{HIRAGANA}]+|[{KATAKANA}]+|{_RUN}"
 )
 _IS_WORD = re.compile(rf"[^\W_]|[{_MARKS}]")
 _THAI_WORD = re.compile("[\u0e01-\u0e3a\u0e40-\u0e4e]+")  # Thai letters, vowels, tone marks

@@ -9,14 +9,15 @@ from curation.commands.common import fail
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    from filters.calibrate import calibrate, load_sample, pseudo_documents, score_languages, write_thresholds
+    from filters.calibrate import Doc, calibrate, load_sample, pseudo_documents, score_languages, write_thresholds
 
-    docs, scores = [], {}
+    docs: list[Doc] = []
+    scores: dict[str, list[float]] = {}
     try:
         for sample in args.sample:
-            d, s = load_sample(sample)
-            docs.extend(d)
-            for lang, values in s.items():
+            loaded, sample_scores = load_sample(sample)
+            docs.extend(loaded)
+            for lang, values in sample_scores.items():
                 scores.setdefault(lang, []).extend(values)
     except FileNotFoundError as err:
         return fail(str(err))
@@ -28,9 +29,9 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             return fail(f"--pseudo-docs: not a directory: {args.pseudo_docs}")
         extra = pseudo_documents(args.pseudo_docs)
         score_languages(extra)
-        for d in extra:
-            if d.language_score is not None:
-                scores.setdefault(d.language, []).append(d.language_score)
+        for doc in extra:
+            if doc.language_score is not None:
+                scores.setdefault(doc.language, []).append(doc.language_score)
         docs.extend(extra)
     if not docs:
         return fail("the sample holds no documents with text and a language")
