@@ -14,6 +14,7 @@ API (used by the post-commit dedup phase and by ``curate refresh``)::
     index = CrossRunIndex(out)
     src, dst, sigs = index.query("de", nodes, band_keys)   # candidate edges new -> published
     index.add("de", ids, band_keys, signatures, tag)       # publish kept documents
+    index.add(..., staging=dir); index.publish("de", tag, dir)  # the same in two steps
 """
 
 from __future__ import annotations
@@ -82,8 +83,10 @@ class CrossRunIndex:
             columns=["node", "id"], filter=pc.field("node").isin(pa.array(nodes, pa.int64())))
         return dict(zip(t.column("node").to_pylist(), t.column("id").to_pylist()))
 
-    def add(self, language: str, ids: list[str], keys: np.ndarray, sigs: np.ndarray, tag: str) -> None:
-        """Publish documents (written under a temp name, then renamed; a retry overwrites)."""
+    def add(self, language: str, ids: list[str], keys: np.ndarray, sigs: np.ndarray, tag: str,
+            staging: Path | None = None) -> None:
+        """Publish documents (temp name, then rename; a retry overwrites). With ``staging`` the
+        files are written there and become visible only with ``publish``."""
         if not ids:
             return
         nodes = node_keys(ids, new=False)
@@ -94,10 +97,19 @@ class CrossRunIndex:
                                                                                              ("key", "ascending")])
         signatures = pa.table({"node": pa.array(nodes, pa.int64()), "id": pa.array(ids, pa.string()),
                                "minhash": signature_array(sigs, [True] * len(ids))})
-        d = self._dir(language)
+        d = staging or self._dir(language)
         d.mkdir(parents=True, exist_ok=True)
         for kind, table in (("signatures", signatures), ("bands", bands)):
             path = d / f"{kind}-{tag}.parquet"
             tmp = d / f".{path.name}.tmp-{os.getpid()}"
             pq.write_table(table, tmp, compression="zstd", row_group_size=65536)
             os.replace(tmp, path)
+
+    def publish(self, language: str, tag: str, staging: Path) -> None:
+        """Move files staged by ``add(..., staging=)`` into the index (a rename each; idempotent)."""
+        d = self._dir(language)
+        for kind in ("signatures", "bands"):
+            src = staging / f"{kind}-{tag}.parquet"
+            if src.exists():
+                d.mkdir(parents=True, exist_ok=True)
+                os.replace(src, d / src.name)

@@ -108,10 +108,15 @@ class MinHasher:
             doc = end
         return sig
 
-    def signatures(self, texts: Sequence[str], languages: Sequence[str | None]) -> np.ndarray:
-        """Normalise, shingle and sign raw texts."""
-        hashes, offsets = batch_shingle_hashes([normalize(t) for t in texts], languages, self.ngram)
-        return self.from_hashes(hashes, offsets)
+    def signatures(self, texts: Sequence[str], languages: Sequence[str | None], batch: int = 4096) -> np.ndarray:
+        """Normalise, shingle and sign raw texts (``batch`` documents at a time bounds memory)."""
+        out = np.empty((len(texts), self.num_perm), dtype=np.uint64)
+        for lo in range(0, len(texts), batch):
+            hi = min(len(texts), lo + batch)
+            hashes, offsets = batch_shingle_hashes([normalize(texts[i]) for i in range(lo, hi)],
+                                                   [languages[i] for i in range(lo, hi)], self.ngram)
+            out[lo:hi] = self.from_hashes(hashes, offsets)
+        return out
 
 
 def band_keys(signatures: np.ndarray, bands: int, rows: int) -> np.ndarray:

@@ -35,7 +35,7 @@ from curation.schema import stable_id
 from curation.stage import set_column
 from dedup.cluster import Clusters, cluster_local
 from dedup.index import CrossRunIndex
-from dedup.lsh import node_keys
+from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, signature_matrix
 from dedup.substring import dedup_substrings
@@ -136,7 +136,8 @@ class DedupPhase:
         summary.chars_removed = meta["chars_removed"]
         return summary
 
-    def _signatures(self, table: pa.Table, lang: str) -> np.ndarray:
+    def _signatures(self, table: pa.Table, texts: pa.Array, lang: str) -> np.ndarray:
+        """Signatures from the ``minhash`` column where it fits this config, else recomputed."""
         n = self.cfg.minhash.num_perm
         sig = np.zeros((table.num_rows, n), dtype=np.uint64)
         col = table.column(SIGNATURE) if SIGNATURE in table.column_names else None
@@ -150,8 +151,7 @@ class DedupPhase:
                 have[:] = False
         missing = np.flatnonzero(~have)
         if len(missing):
-            texts = table.column("text").to_pylist()
-            sig[missing] = self.hasher.signatures([texts[i] or "" for i in missing], [lang] * len(missing))
+            sig[missing] = self.hasher.signatures(_Texts(texts, missing), _Same(lang, len(missing)))
         return sig
 
     def plan(self, lang: str, parts: list[Path]) -> dict:
@@ -162,16 +162,19 @@ class DedupPhase:
             tables.append(t.append_column("_part", pa.array([p.name] * t.num_rows, pa.string())))
         table = pa.concat_tables(tables, promote_options="permissive")
         ids = table.column("id").to_pylist()
-        texts = table.column("text").to_pylist()
-        sig = self._signatures(table, lang)
+        texts = table.column("text").combine_chunks()
+        sig = self._signatures(table, texts, lang)
         nodes = node_keys(ids, new=True)
         keys = band_keys(sig, self.bands, self.rows)
         extra_src = extra_dst = None
         extra_sigs: dict[int, np.ndarray] = {}
         if self.cfg.cross_run:
             extra_src, extra_dst, extra_sigs = self.index.query(lang, nodes, keys)
+            same_doc = extra_dst == (extra_src & ~NEW_BIT)  # a document re-committed by --force
+            extra_src, extra_dst = extra_src[~same_doc], extra_dst[~same_doc]
         m = self.cfg.minhash
-        exact = ShingleJaccard(nodes, texts, [lang] * len(texts), m.ngram) if m.verify == "exact" else None
+        all_rows = _Texts(texts, np.arange(len(ids)))
+        exact = ShingleJaccard(nodes, all_rows, _Same(lang, len(ids)), m.ngram) if m.verify == "exact" else None
         clusters = self.cluster_fn(nodes, keys, sig, m.verify_min_jaccard, extra_src, extra_dst, extra_sigs,
                                    exact=exact, exact_min=m.threshold)
         reasons: list[str | None] = [None if k else NEAR_DUPLICATE for k in clusters.keep]
@@ -180,19 +183,21 @@ class DedupPhase:
         keeper_id.update(self.index.ids(lang, np.unique(np.array(old, dtype=np.int64))) if old else {})
         details = [None if r is None else f"duplicate of {keeper_id.get(int(c), c)}"
                    for r, c in zip(reasons, clusters.cluster_id)]
-        new_texts = list(texts)
+        new_texts: list[str | None] = [None] * len(ids)  # only texts that changed
         removed = np.zeros(len(ids), dtype=np.int64)
         sub = self.cfg.substring
         if sub.enabled:
             kept_idx = [i for i, r in enumerate(reasons) if r is None]
-            res = dedup_substrings([texts[i] for i in kept_idx], [lang] * len(kept_idx), n=sub.min_tokens,
+            res = dedup_substrings([all_rows[i] for i in kept_idx], [lang] * len(kept_idx), n=sub.min_tokens,
                                    respect_lines=sub.respect_lines)
             for j, i in enumerate(kept_idx):
-                new_texts[i] = res.texts[j]
                 removed[i] = res.removed_chars[j]
-                if removed[i] and len((res.texts[j] or "").strip()) < sub.min_chars_left:
-                    reasons[i] = SUBSTRING_SHORT
-                    details[i] = f"{len((res.texts[j] or '').strip())} characters left after removing {removed[i]}"
+                if removed[i]:
+                    new_texts[i] = res.texts[j]
+                    left = len((res.texts[j] or "").strip())
+                    if left < sub.min_chars_left:
+                        reasons[i] = SUBSTRING_SHORT
+                        details[i] = f"{left} characters left after removing {removed[i]}"
         plan = pa.table({
             "id": pa.array(ids, pa.string()), "_part": table.column("_part"),
             "text": pa.array(new_texts, pa.string()), "changed": pa.array(removed > 0),
@@ -201,8 +206,17 @@ class DedupPhase:
             "dup_cluster_size": pa.array(clusters.cluster_size, pa.int64()),
         })
         d = self.plan_dir(lang)
+        shutil.rmtree(d, ignore_errors=True)
         _write_atomic(plan, d / "plan.parquet")
-        meta = {"parts": [p.name for p in parts], "tag": stable_id(*sorted(ids))[:16],
+        tag = stable_id(*sorted(ids))[:16]
+        if self.cfg.cross_run:  # staged with the plan, published by apply()
+            kept = np.array([r is None for r in reasons], dtype=bool)
+            changed = np.flatnonzero(kept & (removed > 0))
+            if len(changed):
+                sig[changed] = self.hasher.signatures([new_texts[i] or "" for i in changed], [lang] * len(changed))
+                keys[changed] = band_keys(sig[changed], self.bands, self.rows)
+            self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
+        meta = {"parts": [p.name for p in parts], "tag": tag,
                 "documents": len(ids), "near_duplicates": reasons.count(NEAR_DUPLICATE),
                 "substring_short": reasons.count(SUBSTRING_SHORT), "chars_removed": int(removed.sum())}
         _write_json(meta, d / "plan.json")
@@ -229,12 +243,7 @@ class DedupPhase:
                 _write_atomic(kept, path)
             else:
                 path.unlink()
-        kept_plan = plan.filter(pc.is_null(plan.column("reject_reason")))
-        if self.cfg.cross_run and kept_plan.num_rows:
-            ids = kept_plan.column("id").to_pylist()
-            texts = kept_plan.column("text").to_pylist()
-            sig = self.hasher.signatures([t or "" for t in texts], [lang] * len(texts))
-            self.index.add(lang, ids, band_keys(sig, self.bands, self.rows), sig, meta["tag"])
+        self.index.publish(lang, meta["tag"], staging=d)
         done = self.done_parts(lang)
         for name in meta["parts"]:
             if (data_dir / name).exists():
@@ -252,13 +261,44 @@ class DedupPhase:
         part_ids = part.column("id").to_pylist()
         take = [k for k, i in enumerate(part_ids) if i in position]
         rows = part.take(pa.array(take, pa.int64()))
+        if "text" in rows.column_names:
+            rows = set_column(rows, "text", rows.column("text").cast(pa.string()))
         src = chosen.take(pa.array([position[part_ids[k]] for k in take], pa.int64()))
-        rows = set_column(rows, "text", src.column("text"))
-        if "n_chars" in rows.column_names:
-            rows = set_column(rows, "n_chars", pc.utf8_length(src.column("text")).cast(pa.int64()))
-        if "n_words" in rows.column_names:
-            words = [len(t.split()) if t is not None else None for t in src.column("text").to_pylist()]
-            rows = set_column(rows, "n_words", pa.array(words, pa.int64()))
+        changed = src.column("changed")
+        if pc.any(changed).as_py():
+            text = pc.if_else(changed, src.column("text"), rows.column("text"))
+            rows = set_column(rows, "text", text)
+            if "n_chars" in rows.column_names:
+                rows = set_column(rows, "n_chars", pc.utf8_length(text).cast(pa.int64()))
+            if "n_words" in rows.column_names:
+                words = [len(t.split()) if t is not None else None for t in text.to_pylist()]
+                rows = set_column(rows, "n_words", pa.array(words, pa.int64()))
         for col in ("reject_reason", "reject_detail", "dup_cluster_id", "dup_cluster_size"):
             rows = set_column(rows, col, src.column(col))
         return rows
+
+
+class _Texts:
+    """Lazy ``texts[i]`` over chosen rows of an Arrow string array (no list of all texts)."""
+
+    def __init__(self, texts: pa.Array, rows: np.ndarray) -> None:
+        self.texts, self.rows = texts, rows
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> str:
+        return self.texts[int(self.rows[i])].as_py() or ""
+
+
+class _Same:
+    """``[value] * n`` without the list."""
+
+    def __init__(self, value: str, n: int) -> None:
+        self.value, self.n = value, n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        return self.value

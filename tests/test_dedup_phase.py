@@ -101,3 +101,13 @@ def test_later_run_deduplicates_against_published_documents(tmp_path: Path, germ
     assert set(rejected) == {"b2"} and rejected["b2"]["reject_detail"] == "duplicate of b"
     assert set(_rows(tmp_path, "data")) == {"a", "b", "d"}
     assert len(CrossRunIndex(tmp_path)) == 3
+
+
+def test_recommitted_documents_are_not_duplicates_of_themselves(tmp_path: Path, german: list[str]) -> None:
+    u1, _ = _corpus(german)
+    _write_part(tmp_path, "u1", u1)
+    DedupPhase(tmp_path, DedupConfig()).run()
+    _write_part(tmp_path, "u1", u1)  # `curate run --force` commits the same documents again
+    summary = DedupPhase(tmp_path, DedupConfig()).run()
+    assert summary.languages[0].documents == 2 and summary.languages[0].near_duplicates == 0
+    assert set(_rows(tmp_path, "data")) == {"a", "b"} and not _rows(tmp_path, "rejected")
