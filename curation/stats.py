@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from curation.io.ledger import Ledger
 from curation.stats_build import MEASURES, Stats, build_stats
 from curation.stats_stages import KEPT, STAGES
 
@@ -44,6 +45,22 @@ def reasons_by_language(funnel: pd.DataFrame) -> pd.DataFrame:
     table = rej.pivot_table(index="language", columns="reason", values="docs", aggfunc="sum", fill_value=0)
     table = table[table.sum().sort_values(ascending=False).index]
     return table.loc[table.sum(axis=1).sort_values(ascending=False).index]
+
+
+def ledger_mismatches(out: str | Path, funnel: pd.DataFrame) -> list[str]:
+    """Units whose files hold a different number of records than their ledger row says.
+
+    Every phase moves rows between files but never drops one, so a mismatch means records were
+    lost (or duplicated) after the commit: worth a loud line, not a silent total.
+    """
+    per_unit = funnel.groupby("unit_id")["docs"].sum() if not funnel.empty else pd.Series(dtype="int64")
+    lines = []
+    for unit_id, entry in sorted(Ledger(out).entries().items()):
+        held = int(per_unit.get(unit_id, 0))
+        if held != entry.n_rows:
+            lines.append(f"unit {unit_id} ({entry.uri}): the ledger says {entry.n_rows} records, "
+                         f"its files hold {held}")
+    return lines
 
 
 def _fmt(df: pd.DataFrame) -> str:

@@ -18,6 +18,7 @@ import pytest
 import yaml
 
 from curation.io.ledger import Ledger
+from curation.stats import ledger_mismatches
 from curation.stats_build import build_stats, read_stats
 
 REPO = Path(__file__).resolve().parents[1]
@@ -185,6 +186,7 @@ def test_rows_moved_to_rejected_after_commit_are_counted_where_they_are_now(demo
     assert dedup["docs"].sum() == 3 and set(dedup["reason"]) == {"near_duplicate"}
     assert set(dedup["unit_id"]) == {unit}
     pd.testing.assert_frame_equal(stats_counts(stats.funnel), recount(out, tok), check_dtype=False)
+    assert ledger_mismatches(out, stats.funnel) == []  # moved, none lost
 
 
 def test_a_forced_rerun_of_one_unit_replaces_only_its_stats(demo, tmp_path):
@@ -209,3 +211,15 @@ def test_curate_stats_prints_the_funnel_and_writes_a_self_contained_report(demo)
     page = (out / "report.html").read_text()
     assert page.count('<img class="plot"') >= 4
     assert 'src="http' not in page and 'href="http' not in page and "<link" not in page
+
+
+def test_records_lost_after_commit_are_reported_against_the_ledger(demo):
+    out = demo[0]
+    victim = max(out.glob("data/language=*/*.parquet"), key=lambda p: pq.read_metadata(p).num_rows)
+    unit = victim.stem.split("-", 1)[1]
+    table = pq.read_table(victim)
+    pq.write_table(table.slice(1), victim)
+    proc = curate("stats", str(out), "--no-report")
+    expected = Ledger(out).get(unit).n_rows
+    assert (f"curate: warning: unit {unit} ({Ledger(out).get(unit).uri}): the ledger says {expected} records, "
+            f"its files hold {expected - 1}") in proc.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from curation.commands.common import fail
@@ -11,7 +12,7 @@ from curation.commands.common import fail
 def cmd_stats(args: argparse.Namespace) -> int:
     from curation.config import ConfigError, load_config
     from curation.report import write_report
-    from curation.stats import terminal_summary
+    from curation.stats import ledger_mismatches, terminal_summary
     from curation.stats_build import StatsSettings, build_stats, load_settings
 
     out = Path(args.out)
@@ -31,6 +32,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     except FileNotFoundError as err:
         return fail(str(err))
     print(terminal_summary(stats))
+    for line in ledger_mismatches(out, stats.funnel):
+        print(f"curate: warning: {line}", file=sys.stderr)
     if not args.no_report:
         path = write_report(stats, args.report or out / "report.html", title=f"Corpus statistics: {out.name}")
         print(f"\nreport: {path}")
