@@ -107,6 +107,14 @@ def _row(name: str, injected: str, crashed: str, out: Path, ref: set, extra: str
     got, dups = _published_ids(out)
     lost, unexpected = len(ref - got), len(got - ref)
     ok = lost == 0 and unexpected == 0 and dups == 0
+    if lost:  # say where the lost documents went
+        ids = {i for i, _ in ref - got}
+        where = Counter(f"{r['reject_reason']}: {(r['reject_detail'] or '')[:60]}"
+                        for f in sorted(out.glob("rejected/*.parquet"))
+                        for r in pq.read_table(f, columns=["id", "reject_reason", "reject_detail"]).to_pylist()
+                        if r["id"] in ids)
+        changed = len(ids & {i for i, _ in got})
+        extra = f"{extra}; lost: {dict(where)}, text changed: {changed}".strip("; ").replace("|", "/")
     return [name, injected, crashed, len(ref), len(got), lost, unexpected, dups, extra, "PASS" if ok else "FAIL"]
 
 
