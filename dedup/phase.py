@@ -21,9 +21,10 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -278,7 +279,7 @@ class DedupPhase:
         return rows
 
 
-class _Texts:
+class _Texts(Sequence[str]):
     """Lazy ``texts[i]`` over chosen rows of an Arrow string array (no list of all texts)."""
 
     def __init__(self, texts: pa.Array, rows: np.ndarray) -> None:
@@ -287,11 +288,11 @@ class _Texts:
     def __len__(self) -> int:
         return len(self.rows)
 
-    def __getitem__(self, i: int) -> str:
+    def __getitem__(self, i: Any) -> Any:
         return self.texts[int(self.rows[i])].as_py() or ""
 
 
-class _Same:
+class _Same(Sequence[str]):
     """``[value] * n`` without the list."""
 
     def __init__(self, value: str, n: int) -> None:
@@ -300,5 +301,5 @@ class _Same:
     def __len__(self) -> int:
         return self.n
 
-    def __getitem__(self, i: int) -> str:
+    def __getitem__(self, i: Any) -> Any:
         return self.value

@@ -16,6 +16,7 @@ through the driver; documents and band rows never do. ``python -m dedup.ray_dedu
 
 from __future__ import annotations
 
+import logging
 import sys
 
 import numpy as np
@@ -106,7 +107,7 @@ def _collect(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
 def main(argv: list[str]) -> int:
     """``python -m dedup.ray_dedup IN.npz OUT.npz [ADDRESS]``: cluster on the Ray cluster at ADDRESS."""
     src, dst = argv[0], argv[1]
-    ray.init(address=argv[2] if len(argv) > 2 else "auto", logging_level="WARNING")
+    ray.init(address=argv[2] if len(argv) > 2 else "auto", logging_level=logging.WARNING)
     z = np.load(src)
     res = cluster_ray(z["nodes"], z["keys"], z["sigs"], float(z["min_jaccard"]))
     nodes_seen = {n["NodeID"] for n in ray.nodes() if n["Alive"]}
