@@ -6,10 +6,13 @@ For every language with a model (default: the 29 models set-up builds; ``--model
 others, e.g. CCNet's), the 1,012 FLORES-200 devtest sentences (never used for training) are
 the clean class. Each clean sentence gives one corrupted sentence of each kind:
 
+Corruptions come from ``filters/lm_corrupt.py`` (the same generator picks the default models'
+vocabulary size on held-out lines of their training sources, never on FLORES):
+
 * ``shuffled``: its words in random order (characters for zh/ja/th, which do not space words);
 * ``chars``: 25% of its non-space characters replaced by characters drawn from the language's
   own FLORES text (same script, so not trivially out of vocabulary);
-* ``other_lang``: the same sentence index in another of the 29 languages (cycled, so both
+* ``other_lang``: a FLORES sentence of another of the 29 languages (cycled, so both
   same-script and other-script neighbours occur);
 * ``boilerplate``: web boilerplate: a navigation menu built from the language's own words
   (``Home``-style title-cased items joined by ``|``/``»``, a year and ``©``), or an English
@@ -27,7 +30,6 @@ Usage: ``.venv/bin/python bench/perplexity_eval.py [--model-dir DIR] [--lang xx 
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
 from pathlib import Path
@@ -35,76 +37,26 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
 
 from bench._common import DATA, command_line, machine_line, md_table, now, update_results  # noqa: E402
 from curation.config import TARGET_LANGUAGES  # noqa: E402
+from filters.lm_corrupt import KINDS, auc, corrupt  # noqa: E402
 from filters.lm_model import LanguageModel, available_languages  # noqa: E402
 from filters.perplexity import default_model_dir  # noqa: E402
 from filters.perplexity_calibration import default_thresholds_path, load_thresholds  # noqa: E402
 
 SECTION = "Perplexity evaluation (bench/perplexity_eval.py)"
 TARGET = 0.95
-KINDS = ["shuffled", "chars", "other_lang", "boilerplate"]
 FLORES = {"en": "eng_Latn", "zh": "zho_Hans", "ar": "arb_Arab", "de": "deu_Latn", "es": "spa_Latn",
           "fr": "fra_Latn", "ko": "kor_Hang", "ja": "jpn_Jpan", "pt": "por_Latn", "tr": "tur_Latn",
           "bn": "ben_Beng", "he": "heb_Hebr", "id": "ind_Latn", "it": "ita_Latn", "ms": "zsm_Latn",
           "nl": "nld_Latn", "pl": "pol_Latn", "ru": "rus_Cyrl", "th": "tha_Thai", "uk": "ukr_Cyrl",
           "ur": "urd_Arab", "vi": "vie_Latn", "cs": "ces_Latn", "el": "ell_Grek", "hu": "hun_Latn",
           "kk": "kaz_Cyrl", "ro": "ron_Latn", "az": "azj_Latn", "ne": "npi_Deva"}
-NO_SPACES = {"zh", "ja", "th"}
-COOKIE = ("We use cookies to improve your experience on our website. By continuing to browse, you agree "
-          "to our use of cookies. Accept all | Reject | Cookie settings | Privacy policy")
 
 
 def flores(lang: str) -> list[str]:
     return (DATA / "flores200" / f"{FLORES[lang]}.devtest").read_text(encoding="utf-8").splitlines()
-
-
-def shuffled(s: str, lang: str, rng: random.Random) -> str:
-    units = list(s) if lang in NO_SPACES or len(s.split()) < 4 else s.split()
-    for _ in range(10):  # a shuffle that happens to return the sentence is not a corruption
-        rng.shuffle(units)
-        out = ("" if lang in NO_SPACES or len(s.split()) < 4 else " ").join(units)
-        if out != s:
-            return out
-    return out
-
-
-def chars_replaced(s: str, alphabet: list[str], rng: random.Random, share: float = 0.25) -> str:
-    chars = list(s)
-    idx = [i for i, c in enumerate(chars) if not c.isspace()]
-    for i in rng.sample(idx, max(1, int(len(idx) * share))):
-        chars[i] = rng.choice(alphabet)
-    return "".join(chars)
-
-
-def boilerplate(i: int, words: list[str], rng: random.Random) -> str:
-    if i % 2:
-        return COOKIE
-    items = [w.strip(".,;:!?\"'()").title() for w in rng.sample(words, 8)]
-    sep = rng.choice([" | ", " » ", " · "])
-    return sep.join(items) + f" © {rng.randint(2005, 2024)}"
-
-
-def corrupted(lang: str, clean: list[str], all_clean: dict[str, list[str]], seed: int = 0) -> dict[str, list[str]]:
-    rng = random.Random(f"{seed}-{lang}")
-    alphabet = [c for c in "".join(clean) if not c.isspace()]
-    words = [w for s in clean for w in (list(s) if lang in NO_SPACES else s.split()) if w.strip()]
-    others = [x for x in TARGET_LANGUAGES if x != lang]
-    return {
-        "shuffled": [shuffled(s, lang, rng) for s in clean],
-        "chars": [chars_replaced(s, alphabet, rng) for s in clean],
-        "other_lang": [all_clean[others[i % len(others)]][i] for i in range(len(clean))],
-        "boilerplate": [boilerplate(i, words, rng) for i in range(len(clean))],
-    }
-
-
-def auc(neg: np.ndarray, pos: np.ndarray) -> float:
-    """P(pos > neg) with ties counted half (Mann-Whitney U / (n_pos * n_neg))."""
-    ranks = pd.Series(np.concatenate([neg, pos])).rank(method="average").to_numpy()
-    r_pos = ranks[len(neg):].sum()
-    return float((r_pos - len(pos) * (len(pos) + 1) / 2) / (len(pos) * len(neg)))
 
 
 def main() -> int:
@@ -128,7 +80,7 @@ def main() -> int:
         neg = np.array([lm.document_perplexity(s) for s in clean])
         cut = cutoffs.get(lang, {}).get("cutoff")
         per_kind, pooled = {}, []
-        for kind, sents in corrupted(lang, clean, all_clean).items():
+        for kind, sents in corrupt(lang, clean, all_clean).items():
             pos = np.array([lm.document_perplexity(s) for s in sents])
             per_kind[kind] = (auc(neg, pos), float((pos > cut).mean()) if cut else None)
             pooled.append(pos)
@@ -152,7 +104,7 @@ def main() -> int:
         "document_perplexity` (CCNet normalisation, SentencePiece, KenLM, 10^(-Σlog10/Σtokens))",
         "- clean: FLORES-200 devtest (1,012 sentences per language; not in any training text); one corrupted "
         "sentence per clean sentence and kind: `shuffled` (words; characters for zh/ja/th), `chars` (25% of "
-        "characters replaced from the language's own alphabet), `other_lang` (same FLORES line in another of "
+        "characters replaced from the language's own alphabet), `other_lang` (a FLORES line of another of "
         "the 29 languages, cycled), `boilerplate` (menu of the language's own words with `|`/`»`/`©`, "
         "alternating with an English cookie banner)",
         "- AUC = P(ppl corrupted > ppl clean), ties half; `pooled` = all four kinds against clean",

@@ -19,14 +19,26 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from curation.assets import asset_dir
 from curation.config import TARGET_LANGUAGES
 
-RECIPE_VERSION = 1  # bump when sources or training settings change: set-up then rebuilds
+if TYPE_CHECKING:
+    from filters.lm_model import LanguageModel
+    from filters.lm_train import TrainedLM
+
+RECIPE_VERSION = 3  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
-VOCAB_SIZE = 8000  # soft cap; our corpora are 5-10k lines (CCNet: 65536 on Wikipedia)
-TATOEBA_CAP = 5000  # Tatoeba is short conversational sentences; keep it from dominating news text
+# SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
+# lines, where the best size differs by script (small vocabularies model Latin-script word
+# order better; in other scripts they cut foreign text into single characters whose per-token
+# perplexity looks fluent). Per language we keep the candidate whose perplexity best separates
+# held-out lines of the training sources from corrupted copies of them (filters/lm_corrupt.py:
+# AUC on validation text; FLORES, the test set, is never read).
+VOCAB_CANDIDATES = (1000, 2000, 4000, 8000)
+VALIDATION_LINES = 400  # held-out lines per language used for the choice (bounds set-up time)
+TATOEBA_CAP = 20000  # every Tatoeba set here is below this (it only bounds a future larger one)
 HOLDOUT_EVERY = 10
 DOC_LINES = 8  # held-out lines per pseudo-document for the default thresholds
 
@@ -114,7 +126,8 @@ def split_holdout(lines: list[str]) -> tuple[list[str], list[str]]:
 
 
 def recipe_key() -> str:
-    body = json.dumps({"v": RECIPE_VERSION, "order": ORDER, "vocab": VOCAB_SIZE, "cap": TATOEBA_CAP,
+    body = json.dumps({"v": RECIPE_VERSION, "order": ORDER, "vocab": VOCAB_CANDIDATES, "cap": TATOEBA_CAP,
+                       "validation": VALIDATION_LINES,
                        "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
@@ -133,41 +146,92 @@ def is_built(out: Path, langs: list[str]) -> bool:
 
 
 def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M") -> dict:
+    # Held-out lines of every language first: the other-language negatives of the validation.
+    sources = {lang: training_sources(lang, data) for lang in TARGET_LANGUAGES}
+    held_all = {lang: [x for s in srcs for x in split_holdout(s.lines)[1]] for lang, srcs in sources.items()}
     from filters.lm_model import LanguageModel
-    from filters.lm_train import train_lm
     from filters.perplexity_calibration import DEFAULT_K, calibrate_perplexity
 
     out.mkdir(parents=True, exist_ok=True)
-    manifest: dict = {"recipe": recipe_key(), "order": ORDER, "vocab_size": VOCAB_SIZE,
+    manifest: dict = {"recipe": recipe_key(), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
                       "holdout": f"every {HOLDOUT_EVERY}th line of each source", "excluded": "flores200 (evaluation)",
                       "languages": {}}
     held_ppl: dict[str, list[float]] = {}
     for lang in langs:
         t0 = time.perf_counter()
-        sources = training_sources(lang, data)
         train: list[str] = []
         held: list[str] = []
         files = []
-        for s in sources:
+        for s in sources[lang]:
             tr, he = split_holdout(s.lines)
             train += tr
             held += he
             files.append({"path": str(s.path.relative_to(data)), "sha256": sha256_file(s.path),
                           "lines_used": len(s.lines), "train_lines": len(tr), "heldout_lines": len(he)})
-        res = train_lm(lang, train, out, order=ORDER, vocab_size=VOCAB_SIZE, memory=memory)
+        res, vocab, loss, val_auc = select_vocab(lang, train, held, held_all, out, memory)
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
         held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
         manifest["languages"][lang] = {
-            "files": files, "train_lines": res.n_lines, "train_tokens": res.n_tokens,
+            "files": files, "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": vocab,
+            "heldout_log10_loss_per_char": loss, "validation_auc": val_auc,
             "heldout_docs": len(docs), "arpa_bin_bytes": res.lm_path.stat().st_size,
             "arpa_bin_sha256": sha256_file(res.lm_path), "sp_model_sha256": sha256_file(res.sp_path)}
-        print(f"kenlm default model {lang}: {res.n_lines} lines, {res.n_tokens} tokens, "
-              f"{time.perf_counter() - t0:.1f} s", file=sys.stderr)
+        print(f"kenlm default model {lang}: vocab {vocab} (validation AUC {val_auc}), {res.n_lines} lines, "
+              f"{res.n_tokens} tokens, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if thresholds is not None:
         write_thresholds(thresholds, calibrate_perplexity(held_ppl, k=DEFAULT_K))
     return manifest
+
+
+def log10_loss_per_char(lm: LanguageModel, lines: list[str]) -> float:
+    """-Σ log10 P / characters (incl. one newline per line) on normalised held-out lines."""
+    from filters.normalize import normalize_line
+
+    logp = sum(lm.score_line(x).log10_prob for x in lines)
+    chars = sum(len(normalize_line(x)) + 1 for x in lines)
+    return -logp / chars
+
+
+def validation_auc(lm: LanguageModel, lang: str, held: list[str], held_all: dict[str, list[str]]) -> float:
+    """AUC of perplexity, held-out clean lines vs all corruption kinds of them."""
+    from filters.lm_corrupt import auc, corrupt
+
+    clean = held[:VALIDATION_LINES]
+    neg = [lm.document_perplexity(x) or 0.0 for x in clean]
+    pos = [lm.document_perplexity(x) or 0.0 for kind in corrupt(lang, clean, held_all).values() for x in kind]
+    return auc(neg, pos)
+
+
+def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[str, list[str]], out: Path,
+                 memory: str) -> tuple[TrainedLM, int, float, float]:
+    """Train one model per vocabulary candidate; keep the best validation AUC (ties: lower loss)."""
+    import shutil
+    import tempfile
+
+    from filters.lm_model import LanguageModel, model_paths
+    from filters.lm_train import train_lm
+
+    best: tuple[TrainedLM, int, float, float] | None = None
+    with tempfile.TemporaryDirectory(prefix=f"lm-select-{lang}-") as tmp:
+        for vocab in VOCAB_CANDIDATES:
+            d = Path(tmp) / str(vocab)
+            res = train_lm(lang, train, d, order=ORDER, vocab_size=vocab, memory=memory)
+            lm = LanguageModel(d, lang, "read")
+            score = round(validation_auc(lm, lang, held, held_all), 4)
+            loss = log10_loss_per_char(lm, held)
+            if best is None or (score, -loss) > (best[3], -best[2]):
+                best = (res, vocab, loss, score)
+        assert best is not None
+        res, vocab, loss, score = best
+        lm_path, sp_path = model_paths(out, lang)
+        shutil.copyfile(res.lm_path, lm_path.with_suffix(".bin.tmp"))
+        shutil.copyfile(res.sp_path, sp_path.with_suffix(".model.tmp"))
+        lm_path.with_suffix(".bin.tmp").replace(lm_path)
+        sp_path.with_suffix(".model.tmp").replace(sp_path)
+    res.lm_path, res.sp_path = lm_path, sp_path
+    return res, vocab, round(loss, 5), score
 
 
 def write_thresholds(path: Path, section: dict) -> None:

@@ -1,0 +1,32 @@
+"""The default models set-up builds: 29 languages, a manifest of their training text, no FLORES."""
+
+import json
+
+import pytest
+
+from curation.config import TARGET_LANGUAGES
+from filters.lm_default_models import SOURCES, sha256_file, training_sources
+from filters.lm_model import available_languages
+from filters.perplexity import default_model_dir
+
+
+def test_sources_cover_the_29_languages_and_never_read_flores(shared_data):
+    assert set(SOURCES) == set(TARGET_LANGUAGES)
+    for lang in TARGET_LANGUAGES:
+        srcs = training_sources(lang, shared_data)
+        assert srcs and all("flores" not in str(s.path) for s in srcs)
+        assert all(s.lines for s in srcs)
+
+
+def test_setup_built_all_29_models_with_a_manifest(shared_data):
+    d = default_model_dir()
+    if not (d / "manifest.json").is_file():
+        pytest.fail(f"default KenLM models missing in {d}: run scripts/setup.sh")
+    assert available_languages(d) == sorted(TARGET_LANGUAGES)
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    assert set(manifest["languages"]) == set(TARGET_LANGUAGES)
+    de = manifest["languages"]["de"]
+    first = de["files"][0]
+    assert first["path"] == "ntrex128/newstest2019-ref.deu.txt"
+    assert first["sha256"] == sha256_file(shared_data / first["path"])
+    assert de["train_lines"] > 10_000
