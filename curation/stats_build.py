@@ -107,12 +107,16 @@ def bin_edges(signal: str, settings: StatsSettings) -> np.ndarray:
     return np.logspace(0, 7, 7 * settings.log_bins_per_decade + 1)  # 1 .. 10^7
 
 
-def histogram(values: np.ndarray, edges: np.ndarray) -> dict[int, int]:
-    """Counts per bin index; -1 = below the first edge, len(edges)-1 = above the last."""
-    n = len(edges) - 1
+def bin_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Bin of each value; -1 = below the first edge, len(edges)-1 = above the last."""
     idx = np.searchsorted(edges, values, side="right") - 1
-    idx[(values == edges[-1])] = n - 1  # the last bin is closed on the right
-    bins, counts = np.unique(idx, return_counts=True)
+    idx[values == edges[-1]] = len(edges) - 2  # the last bin is closed on the right
+    return idx
+
+
+def histogram(values: np.ndarray, edges: np.ndarray) -> dict[int, int]:
+    """Counts per bin index (see :func:`bin_index`)."""
+    bins, counts = np.unique(bin_index(values, edges), return_counts=True)
     return {int(b): int(c) for b, c in zip(bins, counts)}
 
 
@@ -177,20 +181,24 @@ def file_stats(path: Path, settings: StatsSettings, tokenizer: Any = None) -> tu
     if tokens is None:
         funnel["tokens"] = pd.array([pd.NA] * len(funnel), dtype="Int64")
     status = np.where(pd.isna(np.array(reasons, dtype=object)), "kept", "rejected")
-    hist_rows = []
+    # (language, status) as one integer code, so each signal is one np.unique (pandas per signal is slow).
+    groups, group_code = np.unique(np.char.add(np.array(languages, dtype=str), "\x1f" + status), return_inverse=True)
+    cols: dict[str, list] = {k: [] for k in [*HIST_KEYS, "count"]}
     for signal in signal_columns(table.schema):
-        values = np.array(table.column(signal).to_pylist(), dtype=np.float64)
+        values = table.column(signal).to_numpy(zero_copy_only=False).astype(np.float64)
         ok = np.isfinite(values)
         if not ok.any():
             continue
         edges = bin_edges(signal, settings)
-        sub = pd.DataFrame({"language": np.array(languages, dtype=object)[ok], "status": status[ok],
-                            "value": values[ok]})
-        for (lang, st), group in sub.groupby(["language", "status"]):
-            for b, c in histogram(group["value"].to_numpy(), edges).items():
-                lo, hi = bin_bounds(b, edges)
-                hist_rows.append({"signal": signal, "language": lang, "status": st, "bin": b,
-                                  "bin_lo": lo, "bin_hi": hi, "count": c})
+        width = len(edges) + 1  # bins -1 .. len(edges)-1
+        keys, counts = np.unique(group_code[ok] * width + bin_index(values[ok], edges) + 1, return_counts=True)
+        for key, count in zip(keys.tolist(), counts.tolist()):
+            lang, st = str(groups[key // width]).split("\x1f")
+            b = key % width - 1
+            lo, hi = bin_bounds(b, edges)
+            for k, v in zip(cols, (signal, lang, st, b, lo, hi, count)):
+                cols[k].append(v)
+    hist_rows = pd.DataFrame(cols)
     hist = pd.DataFrame(hist_rows, columns=[*HIST_KEYS, "count"])
     return funnel, hist
 
@@ -316,7 +324,7 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
     key = settings.key()
     loader = _tokenizer_loader(settings)
     runs = {e.unit_id: e.run_id for e in Ledger(root).entries().values()}
-    funnels, hists, signals = [], [], set()
+    funnels, hists = [], []
     files = output_files(root)
     for path in files:
         funnel, hist = cached_file_stats(path, root, settings, key, loader)
@@ -325,7 +333,6 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
         funnel = funnel.assign(unit_id=unit_id, run_id=runs.get(unit_id) if unit_id else None)
         funnels.append(funnel)
         hists.append(hist)
-        signals.update(pq.read_schema(path).names)
     _prune_cache(root, files)
     funnel_cols = [*FUNNEL_KEYS, *MEASURES]
     funnel = pd.concat(funnels, ignore_index=True) if funnels else pd.DataFrame(columns=funnel_cols)
