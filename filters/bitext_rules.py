@@ -108,8 +108,8 @@ def check_pair(src: str | None, tgt: str | None, src_lang: str, tgt_lang: str,
     if cfg.check_terminal_punctuation and s["length_ratio"] >= cfg.punctuation_min_ratio:
         # Only the shorter side can be the cut-off one.
         short_is_tgt = sig.length_units(tgt, tgt_lang) < sig.length_units(src, src_lang)
-        a, b, lb, side = (src, tgt, tgt_lang, "target") if short_is_tgt else (tgt, src, src_lang, "source")
-        if lb not in sig.NO_TERMINAL_MARK and sig.ends_sentence(a) and not sig.ends_sentence(b):
+        full, cut, cut_lang, side = (src, tgt, tgt_lang, "target") if short_is_tgt else (tgt, src, src_lang, "source")
+        if cut_lang not in sig.NO_TERMINAL_MARK and sig.ends_sentence(full) and not sig.ends_sentence(cut):
             return PairVerdict("punctuation_mismatch", f"shorter {side} has no sentence-final mark", s)
     if s["script_ratio"] is not None and s["script_ratio"] < cfg.min_script_ratio:
         return PairVerdict("script_mismatch", f"{_fmt(s['script_ratio'])} < {cfg.min_script_ratio}", s)

@@ -11,6 +11,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+TemplateId = Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"]
+ALL_TEMPLATES: tuple[TemplateId, ...] = ("A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K")
+
 
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -101,8 +104,7 @@ class RenderConfig(_Model):
     # marco: Table 13 templates A-K chosen per pair; llamax: "<src> <tgt>" connected format with
     # the direction flipped with probability flip_probability (LLaMAX §3: 0.5).
     format: Literal["marco", "llamax"] = "marco"
-    templates: list[Literal["A", "B", "C", "D", "E", "F", "G", "H", "I", "J", "K"]] = Field(
-        default_factory=lambda: list("ABCDEFGHIJK"))
+    templates: list[TemplateId] = Field(default_factory=lambda: list(ALL_TEMPLATES))
     flip_probability: float = Field(0.5, ge=0.0, le=1.0)
     # Template choice, flips and code-switching are a hash of (seed, pair id): reproducible.
     seed: int = 0
