@@ -22,6 +22,14 @@ STATUS_COLORS = {"kept": "#2ca02c", "rejected": "#d62728"}
 BUCKET_EDGES = {"head", "tail"}
 
 
+def human(v: float) -> str:
+    """1234 -> 1.2k, 7697965 -> 7.7M: bar labels that fit."""
+    for div, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= div:
+            return f"{v / div:.1f}{suffix}"
+    return f"{v:.0f}"
+
+
 def _measure(stats: Stats) -> str:
     return "tokens" if stats.funnel["tokens"].notna().any() else "words"
 
@@ -35,7 +43,7 @@ def funnel_figure(stats: Stats) -> Figure:
     for ax, m in zip(axes, ["docs", unit]):
         values = fb[f"{m}_remaining"].fillna(0).astype(float).to_numpy()
         bars = ax.bar(fb["stage"], values, color="#4c72b0")
-        ax.bar_label(bars, labels=[f"{v:,.0f}" for v in values], fontsize=7)
+        ax.bar_label(bars, labels=[human(v) for v in values], fontsize=7)
         ax.set_title(f"{m} remaining after each stage")
         ax.tick_params(axis="x", rotation=40, labelsize=8)
     return fig
