@@ -19,7 +19,7 @@ from collections import defaultdict
 
 from _common import DATA, command_line, machine_line, md_table, now, read_records, update_results
 
-from curation.config import ExtractConfig
+from curation.config import TARGET_LANGUAGES, ExtractConfig
 from filters.extract import trafilatura_options
 from filters.quality import decide, load_thresholds
 from filters.signals import compute_signals
@@ -49,6 +49,7 @@ def main() -> None:
     for lang in ("zh", "th", "ja"):
         words("预热 ทดสอบ テスト", lang)  # load segmenter dictionaries, as setup() does
     ext_cpu = ext_wall = sig_cpu = sig_wall = 0.0
+    sig_cpu_29 = 0.0  # what the pipeline spends: the quality stage sees only the 29 languages
     per_lang: dict[str, list[tuple[float, float]]] = defaultdict(list)
     ratios: list[float] = []
     n_docs = n_text = 0
@@ -70,6 +71,8 @@ def main() -> None:
             decide(sig, bounds)
         c3, w3 = time.process_time(), time.perf_counter()
         sig_cpu += c3 - c2
+        if lang in TARGET_LANGUAGES:
+            sig_cpu_29 += c3 - c2
         sig_wall += w3 - w2
         n_text += 1
         chars += len(text)
@@ -77,11 +80,13 @@ def main() -> None:
         if c1 - c0 > 0:
             ratios.append((c3 - c2) / (c1 - c0))
     ratio = sig_cpu / ext_cpu
+    ratio_29 = sig_cpu_29 / ext_cpu
     ok = ratio <= TARGET
     print(f"documents {n_docs} (with text {n_text}, mean {chars / max(n_text, 1):.0f} chars)")
     print(f"extraction: {ext_cpu / n_docs * 1e3:.2f} ms CPU/doc ({ext_wall / n_docs * 1e3:.2f} ms wall)")
     print(f"signals+decide: {sig_cpu / n_docs * 1e3:.3f} ms CPU/doc ({sig_wall / n_docs * 1e3:.3f} ms wall)")
     print(f"ratio signals/extraction (CPU): {ratio:.3f}  target <= {TARGET}  {'PASS' if ok else 'FAIL'}")
+    print(f"as the pipeline runs it (signals only for the 29 languages): {ratio_29:.3f}")
 
     lang_rows = []
     for lang, vals in sorted(per_lang.items(), key=lambda kv: -len(kv[1])):
@@ -107,7 +112,9 @@ def main() -> None:
         ]),
         "",
         f"**ratio signals / extraction (CPU, all documents): {ratio:.3f}; target <= {TARGET}: "
-        f"{'PASS' if ok else 'FAIL'}** (median of per-document ratios {statistics.median(ratios):.3f})",
+        f"{'PASS' if ok else 'FAIL'}** (median of per-document ratios {statistics.median(ratios):.3f}); as the "
+        f"pipeline runs it, with signals only for documents identified as one of the 29 languages (the others "
+        f"are rejected before the quality stage): {ratio_29:.3f}",
         "",
         "Per detected language (documents with text; languages with >= 3 documents, plus zh/ja/th):",
         "",
