@@ -37,6 +37,7 @@ def run(warc_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> pd.DataFram
     ]
     cfg = yaml.safe_load((REPO / "pipelines" / "configs" / "web.yaml").read_text(encoding="utf-8"))
     cfg["dedup"]["enabled"] = False
+    cfg["perplexity"]["enabled"] = False  # issue 4's stage; this checks URL filter + language ID + quality
     (tmp / "web.yaml").write_text(yaml.safe_dump(cfg), encoding="utf-8")
     out = tmp / "out"
     args = ["run", str(tmp / "web.yaml"), "--runner", "local", "--output", str(out), "--quiet"]
