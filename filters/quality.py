@@ -143,7 +143,11 @@ class QualityStage(Stage):
         for i, (text, lang, ok) in enumerate(zip(texts, langs, active_mask(batch))):
             if not ok or not text or not lang:
                 continue
-            sig = compute_signals(text, lang)
+            try:
+                sig = compute_signals(text, lang)
+            except Exception as err:  # noqa: BLE001 - one odd document must not end the job
+                reasons[i], details[i] = "quality_error", f"{type(err).__name__}: {err}"[:300]
+                continue
             for k, v in sig.items():
                 cols[k][i] = v
             bounds = thresholds.for_language(lang) if thresholds is not None else None

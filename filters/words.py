@@ -131,4 +131,7 @@ def words(text: str, lang: str | None) -> list[str]:
     """The words of ``text`` in language ``lang`` (ISO 639-1; None: the generic definition)."""
     if not text:
         return []
-    return segmenter(lang)(text)
+    try:
+        return segmenter(lang)(text)
+    except UnicodeEncodeError:  # lone surrogates: the Rust segmenters take valid UTF-8 only
+        return segmenter(lang)(text.encode("utf-8", "replace").decode("utf-8"))

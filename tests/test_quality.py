@@ -103,3 +103,16 @@ def test_shipped_thresholds_cover_all_29_languages() -> None:
     for lang in TARGET_LANGUAGES:
         bounds = t.for_language(lang)
         assert bounds is not None and "stopword_ratio" in bounds.min and "dup_line_frac" in bounds.max, lang
+
+
+def test_a_document_whose_signals_fail_is_rejected_not_fatal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import filters.quality as quality
+
+    def boom(text: str, lang: str) -> dict[str, float]:
+        raise ValueError("bad document")
+
+    monkeypatch.setattr(quality, "compute_signals", boom)
+    stage = QualityStage(QualityConfig(thresholds_path=_write(tmp_path, "languages: {}\n")))
+    out = stage(_batch([{"text": "x", "language": "de"}]))
+    assert out.column("reject_reason").to_pylist() == ["quality_error"]
+    assert out.column("reject_detail").to_pylist() == ["ValueError: bad document"]

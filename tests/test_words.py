@@ -65,3 +65,8 @@ def test_every_language_finds_words_in_its_own_sentences(shared_data: Path) -> N
         letters = sum(c.isalpha() for c in text)
         covered = sum(sum(c.isalpha() for c in w) for w in ws)
         assert covered / letters > 0.97, lang
+
+
+def test_lone_surrogates_do_not_break_the_rust_segmenters() -> None:
+    assert words("中文\ud800测试", "zh") == ["中文", "测试"]
+    assert words("ทดสอบ\ud800", "th") == ["ทดสอบ"]
