@@ -304,3 +304,12 @@ def test_refresh_without_inputs_is_one_line(tmp_path, capsys):
     assert refresh(cfg) == 2
     assert capsys.readouterr().err.strip() == ("curate: error: no inputs: set input.paths, refresh.listings "
                                                "or refresh.prefixes")
+
+
+def test_listing_that_inflates_to_one_huge_line_is_refused(tmp_path):
+    from curation.io.fs import InputError
+
+    bomb = tmp_path / "warc.paths.gz"
+    bomb.write_bytes(gzip.compress(b"a" * 50_000_000))
+    with pytest.raises(InputError, match="line 1 longer than 8192 bytes"):
+        read_listing(str(bomb))

@@ -14,20 +14,30 @@ import fsspec
 
 from curation.io.fs import InputError, expand_inputs, is_url, open_input
 
+MAX_LINE_BYTES = 8192  # a path or URL; read.max_url_chars is 8192 too
 WARC_SUFFIXES = (".warc", ".warc.gz", ".wet", ".wet.gz", ".warc.wet.gz")
 
 
 def read_listing(uri: str, prefix: str | None = None, max_lines: int = 10_000_000) -> list[str]:
-    """Entries of a listing file; blank lines and ``#`` comments are skipped."""
+    """Entries of a listing file; blank lines and ``#`` comments are skipped.
+
+    Capped in lines and line length, so a hostile (or gzip-bomb) listing fails with a clear
+    error instead of filling memory. 10M lines: a Common Crawl crawl lists ~100k WARCs.
+    """
     try:
         with open_input(uri) as fh:
             head = fh.read(2)
             fh.seek(0)
             stream = gzip.open(fh) if head == b"\x1f\x8b" else fh
             lines = []
-            for i, raw in enumerate(stream):
-                if i >= max_lines:
+            for i in range(max_lines + 1):
+                raw = stream.readline(MAX_LINE_BYTES + 1)  # a line cap: a gzip bomb stops here
+                if not raw:
+                    break
+                if i == max_lines:
                     raise InputError(f"listing {uri}: more than {max_lines} lines")
+                if len(raw) > MAX_LINE_BYTES:
+                    raise InputError(f"listing {uri}: line {i + 1} longer than {MAX_LINE_BYTES} bytes")
                 line = raw.decode("utf-8", "replace").strip()
                 if line and not line.startswith("#"):
                     lines.append(line)
