@@ -218,12 +218,21 @@ def _provenance(docs: list[Doc]) -> dict[str, int]:
 def calibrate(docs: list[Doc], langid_scores: dict[str, list[float]] | None = None,
               languages: Iterable[str] = TARGET_LANGUAGES, min_docs: int = DEFAULT_MIN_DOCS,
               percentile: float = DEFAULT_PERCENTILE, fence: float = DEFAULT_FENCE,
-              source: str = "") -> dict[str, Any]:
+              source: str = "", progress: bool = False) -> dict[str, Any]:
     """The thresholds document (what ``curate calibrate`` writes as YAML)."""
     by_lang: dict[str, list[Doc]] = defaultdict(list)
     for d in docs:
         by_lang[d.language].append(d)
-    signals = {lang: [compute_signals(d.text, lang) for d in ds_] for lang, ds_ in by_lang.items()}
+    from tqdm import tqdm
+
+    bar = tqdm(total=len(docs), desc="signals", unit="doc", disable=not progress, leave=False)
+    signals: dict[str, list[dict[str, float]]] = {}
+    for lang, lang_docs in by_lang.items():
+        signals[lang] = []
+        for d in lang_docs:
+            signals[lang].append(compute_signals(d.text, lang))
+            bar.update()
+    bar.close()
     by_group: dict[str, list[dict[str, float]]] = defaultdict(list)
     group_docs: dict[str, list[Doc]] = defaultdict(list)
     for lang, rows in signals.items():

@@ -112,3 +112,12 @@ def test_cli_fails_in_one_line_on_a_directory_that_is_not_a_run(tmp_path: Path, 
     code = main(["calibrate", "--sample", str(tmp_path), "--out", str(tmp_path / "t.yaml")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code != 0 and len(err) == 1 and "not a run's output directory" in err[0]
+
+
+def test_cli_leaves_out_a_held_out_source(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    out = tmp_path / "t.yaml"
+    code = main(["calibrate", "--sample", str(_run_dir(tmp_path)), "--out", str(out), "--min-docs", "1",
+                 "--exclude-source", "pages"])
+    # Every document came from pages.warc.gz: nothing is left to calibrate on.
+    assert code != 0 and not out.exists()
+    assert "no documents with text and a language" in capsys.readouterr().err

@@ -39,7 +39,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     if args.exclude_source:
         sources.append("excluding " + ", ".join(args.exclude_source))
     result = calibrate(docs, scores, min_docs=args.min_docs, percentile=args.percentile, fence=args.fence,
-                       source="; ".join(sources))
+                       source="; ".join(sources), progress=True)
     write_thresholds(result, args.out)
     own = sum(1 for e in result["languages"].values() if e.get("calibrated_on") == "own")
     print(f"wrote {args.out}: {len(result['languages'])} languages ({own} on their own documents), "
