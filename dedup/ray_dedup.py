@@ -33,6 +33,8 @@ def _partitions() -> int:
 
 
 def _edges_of_partition(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if "band" not in batch:
+        return {"src": np.zeros(0, np.int64), "dst": np.zeros(0, np.int64)}
     src, dst = bucket_edges(batch["band"], batch["key"], batch["node"])
     return {"src": src, "dst": dst}
 
@@ -41,6 +43,8 @@ def _star_round(fn_name: str):  # noqa: ANN202 - a map_groups callable
     fn = large_star if fn_name == "large" else small_star
 
     def run(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        if "u" not in batch:
+            return {"src": np.zeros(0, np.int64), "dst": np.zeros(0, np.int64)}
         src, dst = fn(batch["u"], batch["v"])
         return {"src": src, "dst": dst}
 
@@ -48,6 +52,9 @@ def _star_round(fn_name: str):  # noqa: ANN202 - a map_groups callable
 
 
 def _directed_rows(batch: dict[str, np.ndarray], parts: int) -> dict[str, np.ndarray]:
+    if "src" not in batch:  # an empty block from a partition without edges
+        empty = np.zeros(0, np.int64)
+        return {"u": empty, "v": empty, "part": empty}
     u, v = directed(batch["src"], batch["dst"])
     return {"u": u, "v": v, "part": u % parts}
 
@@ -55,6 +62,8 @@ def _directed_rows(batch: dict[str, np.ndarray], parts: int) -> dict[str, np.nda
 def _fingerprint(ds: ray.data.Dataset) -> tuple[int, int]:
     count, total = 0, 0
     for batch in ds.iter_batches(batch_format="numpy", batch_size=100_000):
+        if "src" not in batch:
+            continue
         c, s = fingerprint(batch["src"], batch["dst"])
         count, total = count + c, (total + s) % (1 << 64)
     return count, total
@@ -80,6 +89,8 @@ def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jacca
     sig_of = {int(n): s for n, s in zip(nodes, sigs)}
     sig_of.update(extra_sigs or {})
     src, dst = verify(src, dst, sig_of, min_jaccard, exact, exact_min)
+    if len(src) == 0:
+        return assign(nodes, {})
     edges = ray.data.from_arrow(pa.table({"src": src, "dst": dst})).materialize()
     before = _fingerprint(edges)
     for _ in range(max_rounds):
@@ -97,7 +108,7 @@ def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jacca
 
 
 def _collect(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray]:
-    batches = list(ds.iter_batches(batch_format="numpy", batch_size=100_000))
+    batches = [b for b in ds.iter_batches(batch_format="numpy", batch_size=100_000) if "src" in b]
     if not batches:
         return np.zeros(0, np.int64), np.zeros(0, np.int64)
     return (np.concatenate([b["src"] for b in batches]).astype(np.int64),
