@@ -16,17 +16,15 @@ from __future__ import annotations
 import argparse
 import json
 import subprocess
-import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 from _common import DATA, ROOT, command_line, load_config_dict, machine_line, md_table, now, run_curate, update_results
+from _datatrove_env import datatrove_python
 
 WORK = ROOT / "bench" / "_work" / "quality_eval"
-DT_VENV = ROOT / "bench" / "_work" / "datatrove-venv"
-DT_PACKAGES = ["datatrove==0.10.1", "regex", "nltk", "spacy", "pyarrow"]
 BEFORE_QUALITY = ("input_", "revisit", "no_http", "http_status", "payload_", "content_encoding", "unsupported_content",
                   "non_html", "empty_payload", "extract_", "language_", "url_", "binary_")
 
@@ -51,14 +49,6 @@ for r in t:
     out.append({"id": r["id"], "reject": verdict})
 json.dump(out, open(sys.argv[2], "w"))
 """
-
-
-def ensure_datatrove_venv() -> Path:
-    py = DT_VENV / "bin" / "python"
-    if not py.exists():
-        subprocess.run([sys.executable, "-m", "venv", str(DT_VENV)], check=True)
-        subprocess.run([str(py), "-m", "pip", "install", "-q", *DT_PACKAGES], check=True)
-    return py
 
 
 def _rate(c: Counter, key: str) -> str:
@@ -91,7 +81,7 @@ def main() -> None:
                and not (r.get("reject_reason") or "").startswith(BEFORE_QUALITY)]
     pq.write_table(pa.table({"id": [r["id"] for r in records], "text": [r["text"] for r in records]}),
                    WORK / "records.parquet")
-    py = ensure_datatrove_venv()
+    py = datatrove_python()
     (WORK / "dt_filters.py").write_text(DT_SCRIPT, encoding="utf-8")
     subprocess.run([str(py), str(WORK / "dt_filters.py"), str(WORK / "records.parquet"), str(WORK / "dt.json")],
                    check=True)
