@@ -113,3 +113,56 @@ class CrossRunIndex:
             if src.exists():
                 d.mkdir(parents=True, exist_ok=True)
                 os.replace(src, d / src.name)
+
+
+class SubstringIndex:
+    """Window hashes (N-token rolling hashes, dedup/substring.py) of published documents::
+
+        OUT/_index/substring/language=xx/windows-n<N>-<tag>.parquet   hash:uint64, node:int64
+
+    sorted by hash, at most two publishing documents per hash and file (enough to tell "some
+    other document" from "this same document re-committed"). ``query`` reads one file at a time
+    and matches with binary search, so memory is one file's hashes.
+    """
+
+    def __init__(self, out: str | Path) -> None:
+        self.root = Path(out) / "_index" / "substring"
+
+    def _dir(self, language: str) -> Path:
+        return self.root / f"language={language}"
+
+    def query(self, language: str, n: int, hashes: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+        """Per window: published by a document other than ``nodes`` (its published node key)?"""
+        found = np.zeros(len(hashes), dtype=bool)
+        for f in sorted(self._dir(language).glob(f"windows-n{n}-*.parquet")):
+            t = pq.read_table(f)
+            known, owner = t.column("hash").to_numpy(), t.column("node").to_numpy()
+            if not len(known):
+                continue
+            lo = np.searchsorted(known, hashes, "left")
+            hi = np.searchsorted(known, hashes, "right")
+            single = (hi - lo) == 1
+            other = np.zeros(len(hashes), dtype=bool)
+            other[single] = owner[lo[single]] != nodes[single]
+            found |= ((hi - lo) >= 2) | other
+        return found
+
+    def add(self, language: str, n: int, hashes: np.ndarray, nodes: np.ndarray, tag: str, staging: Path) -> None:
+        pairs = np.unique(np.stack([hashes.view(np.int64), nodes], axis=1), axis=0) if len(hashes) else \
+            np.zeros((0, 2), np.int64)
+        h = pairs[:, 0].view(np.uint64)
+        order = np.argsort(h, kind="stable")
+        h, node = h[order], pairs[order, 1]
+        first = np.searchsorted(h, h, "left")
+        keep = (np.arange(len(h)) - first) < 2
+        staging.mkdir(parents=True, exist_ok=True)
+        path = staging / f"windows-n{n}-{tag}.parquet"
+        tmp = staging / f".{path.name}.tmp-{os.getpid()}"
+        pq.write_table(pa.table({"hash": pa.array(h[keep], pa.uint64()), "node": pa.array(node[keep], pa.int64())}),
+                       tmp, compression="zstd")
+        os.replace(tmp, path)
+
+    def publish(self, language: str, tag: str, staging: Path) -> None:
+        for src in staging.glob(f"windows-n*-{tag}.parquet"):
+            self._dir(language).mkdir(parents=True, exist_ok=True)
+            os.replace(src, self._dir(language) / src.name)

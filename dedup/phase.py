@@ -12,8 +12,9 @@
    every part is rewritten (temp + rename) with the kept rows, their new text and the columns
    ``dup_cluster_id``/``dup_cluster_size``. Both steps are idempotent given the plan, so a
    killed phase resumes from the plan and produces the same files.
-3. *Publish.* Kept documents go into the cross-run index, the ledger records the parts, the
-   plan is removed.
+3. *Publish.* Kept documents' band keys/signatures and their N-token window hashes (staged
+   with the plan) move into the cross-run index, the ledger records the parts, the plan is
+   removed. A later run's substring step treats a published window as an earlier occurrence.
 """
 
 from __future__ import annotations
@@ -35,11 +36,11 @@ from curation.config import DedupConfig
 from curation.schema import stable_id
 from curation.stage import set_column
 from dedup.cluster import Clusters, cluster_local
-from dedup.index import CrossRunIndex
+from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, signature_matrix
-from dedup.substring import dedup_substrings
+from dedup.substring import dedup_substrings, text_windows
 from dedup.verify import ShingleJaccard
 
 NEAR_DUPLICATE = "near_duplicate"
@@ -97,6 +98,7 @@ class DedupPhase:
         self.bands, self.rows = (m.bands, m.rows) if m.bands and m.rows else lsh_params(m.threshold, m.num_perm)
         self.hasher = MinHasher(m.num_perm, m.seed, m.scheme, m.ngram)
         self.index = CrossRunIndex(self.out)
+        self.substring_index = SubstringIndex(self.out)
 
     # -- bookkeeping -------------------------------------------------------------------------
     def ledger_path(self, lang: str) -> Path:
@@ -189,8 +191,14 @@ class DedupPhase:
         sub = self.cfg.substring
         if sub.enabled:
             kept_idx = [i for i, r in enumerate(reasons) if r is None]
+            kept_pub = nodes[kept_idx] & ~NEW_BIT  # the key each would have if already published
+
+            def published(h: np.ndarray, docs: np.ndarray) -> np.ndarray:
+                return self.substring_index.query(lang, sub.min_tokens, h, kept_pub[docs])
+
             res = dedup_substrings([all_rows[i] for i in kept_idx], [lang] * len(kept_idx), n=sub.min_tokens,
-                                   respect_lines=sub.respect_lines)
+                                   respect_lines=sub.respect_lines,
+                                   published=published if self.cfg.cross_run else None)
             for j, i in enumerate(kept_idx):
                 removed[i] = res.removed_chars[j]
                 if removed[i]:
@@ -217,6 +225,12 @@ class DedupPhase:
                 sig[changed] = self.hasher.signatures([new_texts[i] or "" for i in changed], [lang] * len(changed))
                 keys[changed] = band_keys(sig[changed], self.bands, self.rows)
             self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
+            if sub.enabled:
+                kept_rows = np.flatnonzero(kept)
+                final = [new_texts[i] if removed[i] else all_rows[i] for i in kept_rows]
+                windows, doc = text_windows(final, [lang] * len(final), sub.min_tokens, sub.respect_lines)
+                owners = nodes[kept_rows][doc] & ~NEW_BIT
+                self.substring_index.add(lang, sub.min_tokens, windows, owners, tag, staging=d)
         meta = {"parts": [p.name for p in parts], "tag": tag,
                 "documents": len(ids), "near_duplicates": reasons.count(NEAR_DUPLICATE),
                 "substring_short": reasons.count(SUBSTRING_SHORT), "chars_removed": int(removed.sum())}
@@ -245,6 +259,7 @@ class DedupPhase:
             else:
                 path.unlink()
         self.index.publish(lang, meta["tag"], staging=d)
+        self.substring_index.publish(lang, meta["tag"], staging=d)
         done = self.done_parts(lang)
         for name in meta["parts"]:
             if (data_dir / name).exists():

@@ -21,7 +21,7 @@ dropped together with its line break.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,8 +156,15 @@ class SubstringResult:
 
 
 def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None], n: int = 50,
-                     respect_lines: bool = False, hash_partitions: int = 1) -> SubstringResult:
-    """Remove repeated spans from a partition's documents, in the given order."""
+                     respect_lines: bool = False, hash_partitions: int = 1,
+                     published: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None) -> SubstringResult:
+    """Remove repeated spans from a partition's documents, in the given order.
+
+    ``published(hashes, docs) -> bool mask`` names windows that earlier runs already published
+    in another document (dedup/index.py ``SubstringIndex``; ``docs`` are indices into
+    ``texts``): they count as earlier occurrences. Their text is not at hand, so these matches
+    rest on the 64-bit hash alone.
+    """
     toks = [tokenize(t or "", lang) for t, lang in zip(texts, languages)]
     wt = WindowText(toks, n)
     per_doc = [window_hashes(tk, n, respect_lines) for tk in toks]
@@ -168,6 +175,8 @@ def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None
     for part in range(hash_partitions):
         sel = np.flatnonzero(hashes % np.uint64(hash_partitions) == np.uint64(part))
         dup[sel] = duplicate_windows(hashes[sel], docs[sel], starts[sel], wt)
+    if published is not None and len(hashes):
+        dup |= published(hashes, docs)
     out: list[str | None] = []
     removed_chars = np.zeros(len(toks), dtype=np.int64)
     bounds = np.searchsorted(docs, np.arange(len(toks) + 1))
@@ -178,3 +187,13 @@ def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None
         removed_chars[d] = (len(text) - len(new)) if text is not None and new is not None else 0
         out.append(new)
     return SubstringResult(out, removed_chars)
+
+
+def text_windows(texts: Sequence[str | None], languages: Sequence[str | None], n: int = 50,
+                 respect_lines: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(window hash, document index) pairs, unique per document: what the cross-run index keeps."""
+    parts = [np.unique(window_hashes(tokenize(t or "", lang), n, respect_lines)[0])
+             for t, lang in zip(texts, languages)]
+    if not parts:
+        return np.zeros(0, np.uint64), np.zeros(0, np.int64)
+    return np.concatenate(parts), np.repeat(np.arange(len(parts)), [len(p) for p in parts])

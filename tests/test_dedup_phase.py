@@ -111,3 +111,13 @@ def test_recommitted_documents_are_not_duplicates_of_themselves(tmp_path: Path, 
     summary = DedupPhase(tmp_path, DedupConfig()).run()
     assert summary.languages[0].documents == 2 and summary.languages[0].near_duplicates == 0
     assert set(_rows(tmp_path, "data")) == {"a", "b"} and not _rows(tmp_path, "rejected")
+
+
+def test_later_run_cuts_spans_published_by_an_earlier_run(tmp_path: Path, german: list[str]) -> None:
+    boiler = _doc(german, 500, 505)  # > 50 words
+    _write_part(tmp_path, "u1", [("x", f"{_doc(german, 0, 10)}\n{boiler}")])
+    DedupPhase(tmp_path, DedupConfig()).run()
+    _write_part(tmp_path, "u2", [("y", f"{boiler}\n{_doc(german, 300, 310)}")])
+    summary = DedupPhase(tmp_path, DedupConfig()).run()
+    assert summary.languages[0].documents == 1  # x was not re-read
+    assert _rows(tmp_path, "data")["y"]["text"] == _doc(german, 300, 310)
