@@ -44,7 +44,7 @@ def corpus_arrays(ids: list[str], texts: list[str]) -> tuple[np.ndarray, np.ndar
     return node_keys(ids), band_keys(sigs, 14, 8), sigs
 
 
-def test_buckets_become_stars_from_their_smallest_node() -> None:
+def test_small_buckets_pair_every_member() -> None:
     bands = np.array([0, 0, 0, 1, 1, 1])
     keys = np.array([7, 7, 7, 5, 6, 5], dtype=np.uint64)
     nodes = np.array([30, 10, 20, 30, 10, 20], dtype=np.int64)
