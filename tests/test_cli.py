@@ -62,3 +62,20 @@ def test_run_then_stats(tmp_path, small_warcs):
 
 def test_stats_on_a_non_output_dir_fails_cleanly(tmp_path):
     assert "not a curate output directory" in one_line_error(curate("stats", str(tmp_path)))
+
+
+def test_run_refuses_an_output_that_another_curate_process_holds(tmp_path, capsys):
+    import os
+
+    from curation.cli import main
+    from curation.io.lock import OutputLock
+
+    out = tmp_path / "out"
+    with OutputLock(out, command="curate refresh"):
+        rc = main(["run", "pipelines/configs/web.yaml", "--runner", "local", "--output", str(out), "--quiet"])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert rc == 75
+    assert len(err) == 1
+    assert err[0].startswith(f"curate: error: another curate process holds {out / '_lock'}: pid {os.getpid()} on ")
+    assert err[0].endswith("(curate refresh)")
+    assert not (out / "_ledger").exists()

@@ -222,7 +222,7 @@ def test_a_held_lock_stops_a_second_refresh_naming_the_holder(two_nights, capsys
         capsys.readouterr()
         assert refresh(night1) == 75
         err = capsys.readouterr().err.strip()
-    assert err == (f"curate: error: another refresh holds {out / '_lock'}: pid {os.getpid()} on "
+    assert err == (f"curate: error: another curate process holds {out / '_lock'}: pid {os.getpid()} on "
                    f"{socket.gethostname()}, started {read_lock_started(err)}")
     assert not (out / "_lock").exists() and snapshot.current(out) is None
 

@@ -161,7 +161,7 @@ def test_two_refreshes_at_once_one_runs_the_other_exits_naming_it(reference, tmp
         b = run(cfg)
         assert b.returncode == 75
         lines = [ln for ln in b.stderr.splitlines() if ln.strip()]
-        assert len(lines) == 1 and lines[0].startswith("curate: error: another refresh holds")
+        assert len(lines) == 1 and lines[0].startswith("curate: error: another curate process holds")
         assert f"pid {a.pid} on " in lines[0]
         release.touch()
         assert a.wait(TIMEOUT) == 0, (tmp_path / "a.log").read_text()[-2000:]

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import Any
 
 from curation.commands.common import EXIT_FAILED, fail
 from curation.config import ConfigError, PipelineConfig, load_config
 from curation.io.fs import InputError, expand_inputs
+
+EXIT_LOCKED = 75  # EX_TEMPFAIL, as `curate refresh`: another curate process writes this output
 
 
 def apply_overrides(cfg: PipelineConfig, args: argparse.Namespace) -> PipelineConfig:
@@ -26,10 +30,6 @@ def apply_overrides(cfg: PipelineConfig, args: argparse.Namespace) -> PipelineCo
 
 def cmd_run(args: argparse.Namespace) -> int:
     os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
-    from tqdm import tqdm
-
-    from curation.runners.common import prepare
-
     try:
         cfg = apply_overrides(load_config(args.config), args)
         if not cfg.input.paths:
@@ -53,6 +53,25 @@ def cmd_run(args: argparse.Namespace) -> int:
             connect(cfg.runner.address)
         except ClusterUnreachable as err:
             return fail(str(err), EXIT_FAILED)
+    from curation.io.lock import LockHeld, OutputLock
+
+    # One writer per output directory: a run and a refresh (or two runs) never interleave.
+    lock = OutputLock(Path(cfg.output.path).expanduser().absolute(), command="curate run")
+    try:
+        lock.acquire()
+    except LockHeld as err:
+        return fail(str(err), EXIT_LOCKED)
+    try:
+        return _run_locked(args, cfg, pipeline, stages, options)
+    finally:
+        lock.release()
+
+
+def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, stages: list, options: dict) -> int:
+    from tqdm import tqdm
+
+    from curation.runners.common import prepare
+
     try:
         ctx = prepare(cfg, force=args.force)
     except InputError as err:

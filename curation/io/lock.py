@@ -86,7 +86,7 @@ class OutputLock:
                 if info is None:
                     continue  # released between our open and our read
                 if not self._is_stale(info):
-                    raise LockHeld(f"another refresh holds {self.path}: {info.describe()}"
+                    raise LockHeld(f"another curate process holds {self.path}: {info.describe()}"
                                    + (f" ({info.command})" if info.command else "")) from None
                 # Take over by renaming the stale file aside: of two racing takers, only one
                 # rename succeeds; the loser sees the winner's fresh lock on its next try.
