@@ -8,7 +8,8 @@
    removal runs over the kept new documents in partition order (published documents are not
    re-read; they came first). The plan is written to ``OUT/_dedup/<lang>/plan.parquet`` (temp
    name, then rename) before any output file changes.
-2. *Apply.* First every part's rejected rows go to ``rejected/part-<unit>.dedup.parquet``, then
+2. *Apply.* First every part's rejected rows go to ``rejected/part-<unit>.dedup-<lang>.parquet``
+   (one file per unit *and language*: a unit holds many languages), then
    every part is rewritten (temp + rename) with the kept rows, their new text and the columns
    ``dup_cluster_id``/``dup_cluster_size``. Both steps are idempotent given the plan, so a
    killed phase resumes from the plan and produces the same files.
@@ -243,7 +244,7 @@ class DedupPhase:
         data_dir = self.out / "data" / f"language={lang}"
         by_part = {name: plan.filter(pc.equal(plan.column("_part"), name)) for name in meta["parts"]}
         for name, rows in by_part.items():  # 2a: rejected rows, from the untouched part
-            rej_path = self.out / "rejected" / name.replace(".parquet", ".dedup.parquet")
+            rej_path = self.out / "rejected" / name.replace(".parquet", f".dedup-{lang}.parquet")
             if rej_path.exists() or not (data_dir / name).exists():
                 continue
             rejected = self._merge(pq.read_table(data_dir / name), rows, rejected=True)

@@ -24,11 +24,11 @@ def _doc(lines: list[str], a: int, b: int) -> str:
     return "\n".join(lines[a:b])
 
 
-def _write_part(out: Path, unit: str, docs: list[tuple[str, str]]) -> None:
-    path = out / "data" / "language=de" / f"part-{unit}.parquet"
+def _write_part(out: Path, unit: str, docs: list[tuple[str, str]], lang: str = "de") -> None:
+    path = out / "data" / f"language={lang}" / f"part-{unit}.parquet"
     path.parent.mkdir(parents=True, exist_ok=True)
     pq.write_table(pa.table({"id": [i for i, _ in docs], "text": [t for _, t in docs],
-                             "language": ["de"] * len(docs), "reject_reason": pa.nulls(len(docs), pa.string()),
+                             "language": [lang] * len(docs), "reject_reason": pa.nulls(len(docs), pa.string()),
                              "reject_detail": pa.nulls(len(docs), pa.string())}), path)
 
 
@@ -121,3 +121,17 @@ def test_later_run_cuts_spans_published_by_an_earlier_run(tmp_path: Path, german
     summary = DedupPhase(tmp_path, DedupConfig()).run()
     assert summary.languages[0].documents == 1  # x was not re-read
     assert _rows(tmp_path, "data")["y"]["text"] == _doc(german, 300, 310)
+
+
+def test_duplicates_in_two_languages_of_one_unit_are_all_kept_in_rejected(tmp_path: Path, german: list[str],
+                                                                           shared_data: Path) -> None:
+    french = (shared_data / "ntrex128" / "newstest2019-ref.fra.txt").read_text(encoding="utf-8").splitlines()
+    de, fr = _doc(german, 0, 40), _doc(french, 0, 40)
+    _write_part(tmp_path, "u1", [("de1", de), ("de2", de)], lang="de")
+    _write_part(tmp_path, "u1", [("fr1", fr), ("fr2", fr)], lang="fr")
+    DedupPhase(tmp_path, DedupConfig()).run()
+    kept = {r["id"] for f in tmp_path.glob("data/language=*/*.parquet") for r in pq.read_table(f).to_pylist()}
+    rejected = {r["id"]: r["reject_reason"] for f in tmp_path.glob("rejected/*.parquet")
+                for r in pq.read_table(f).to_pylist()}
+    assert len(kept) == 2 and len(rejected) == 2 and kept | set(rejected) == {"de1", "de2", "fr1", "fr2"}
+    assert set(rejected.values()) == {NEAR_DUPLICATE}

@@ -56,9 +56,11 @@ def write_fragments(batch: pa.Table, out: str | Path, run_id: str) -> list[dict]
 
 
 def unit_files(out: str | Path, unit_id: str, partition: str = "language") -> list[Path]:
+    """A unit's committed files, including what a post-commit phase moved to rejected/
+    (``part-<unit>.<phase>.parquet``), so redoing the unit leaves nothing stale behind."""
     root = Path(out)
     return sorted(root.glob(f"data/{partition}=*/part-{unit_id}.parquet")) + sorted(
-        root.glob(f"rejected/part-{unit_id}.parquet"))
+        root.glob(f"rejected/part-{unit_id}.parquet")) + sorted(root.glob(f"rejected/part-{unit_id}.*.parquet"))
 
 
 def commit_unit(out: str | Path, unit: Unit, run_id: str, config_hash: str,
