@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 3  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 4  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -36,7 +36,7 @@ ORDER = 5  # CCNet
 # perplexity looks fluent). Per language we keep the candidate whose perplexity best separates
 # held-out lines of the training sources from corrupted copies of them (filters/lm_corrupt.py:
 # AUC on validation text; FLORES, the test set, is never read).
-VOCAB_CANDIDATES = (1000, 2000, 4000, 8000)
+VOCAB_CANDIDATES = (500, 1000, 2000, 4000, 8000)
 VALIDATION_LINES = 400  # held-out lines per language used for the choice (bounds set-up time)
 TATOEBA_CAP = 20000  # every Tatoeba set here is below this (it only bounds a future larger one)
 HOLDOUT_EVERY = 10
