@@ -7,6 +7,7 @@ import os
 import sys
 
 from curation.commands.common import EXIT_FAILED, fail
+from curation.commands.run import add_override_arguments
 from curation.config import ConfigError, load_config
 
 EXIT_LOCKED = 75  # EX_TEMPFAIL: another refresh is running; cron may simply try again later
@@ -64,11 +65,7 @@ def cmd_refresh(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("refresh", help="nightly incremental run: new inputs only, dedup, atomic snapshot")
     p.add_argument("config", help="pipeline YAML with an optional refresh: section")
-    p.add_argument("--input", action="append", metavar="PATH", help="input path/glob/URL (repeatable); "
-                   "replaces input.paths")
-    p.add_argument("--output", metavar="DIR", help="output directory; replaces output.path")
-    p.add_argument("--runner", choices=["local", "ray"], help="replaces runner.kind")
-    p.add_argument("--address", help="Ray address (host:port, auto, ray://...); default: embedded local Ray")
+    add_override_arguments(p)
     p.add_argument("--reprocess", action="store_true",
                    help="redo units committed under a different processing config")
     p.add_argument("--rollback", action="store_true", help="point CURRENT back at the previous snapshot and exit")

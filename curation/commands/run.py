@@ -121,14 +121,19 @@ def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, st
     return 0
 
 
+def add_override_arguments(p: argparse.ArgumentParser) -> None:
+    """The options that ``apply_overrides`` reads (shared by run and refresh)."""
+    p.add_argument("--input", action="append", metavar="PATH", help="input path/glob/URL (repeatable); "
+                   "replaces input.paths")
+    p.add_argument("--output", metavar="DIR", help="output directory; replaces output.path")
+    p.add_argument("--runner", choices=["local", "ray"], help="replaces runner.kind")
+    p.add_argument("--address", help="Ray address (host:port, auto, ray://...); default: embedded local Ray")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help="run a pipeline config (WARC -> Parquet)")
     run.add_argument("config", help="pipeline YAML, e.g. pipelines/configs/web.yaml")
-    run.add_argument("--input", action="append", metavar="PATH", help="input path/glob/URL (repeatable); "
-                     "replaces input.paths")
-    run.add_argument("--output", metavar="DIR", help="output directory; replaces output.path")
-    run.add_argument("--runner", choices=["local", "ray"], help="replaces runner.kind")
-    run.add_argument("--address", help="Ray address (host:port, auto, ray://...); default: embedded local Ray")
+    add_override_arguments(run)
     run.add_argument("--force", action="store_true", help="redo units the ledger already holds")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.set_defaults(func=cmd_run)
