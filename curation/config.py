@@ -52,6 +52,8 @@ class RunnerConfig(_Model):
     # Run consecutive CPU stages in one actor (one pool) instead of one pool per stage: fewer
     # object-store copies, and every CPU runs a whole pipeline (our measurement, bench/).
     fuse_stages: bool = True
+    # Logical CPUs of an embedded Ray (address null); None: the machine's. Ignored for a cluster.
+    num_cpus: int | None = Field(None, ge=1)
 
 
 class ReadConfig(_Model):

@@ -28,6 +28,9 @@ class Stage(ABC):
     name: str = "stage"
     resources: Resources = Resources()
     batch_size: int = 64
+    # True where the rows batched together change the result (LASER margins are computed
+    # within a batch): a fused pool then hands over batches of this size, not smaller ones.
+    batch_is_window: bool = False
 
     def __init__(self) -> None:
         self._ready = False

@@ -110,7 +110,10 @@ def _anchored(sig: str, side: str, value: float) -> float:
         value = max(value, anchor) if side == "max" else min(value, anchor)
     if side == "max" and sig not in _UNBOUNDED:
         value = min(value, 1.0)
-    return round(value, 4) if side == "max" else math.floor(value * 10_000) / 10_000
+    # Rounded outwards: a bound rounded to nearest can cut below the very document it was
+    # computed from (ClueWeb's Japanese menu page sat at 0.91304 under a written 0.913).
+    scaled = value * 10_000
+    return (math.ceil(scaled - 1e-9) if side == "max" else math.floor(scaled + 1e-9)) / 10_000
 
 
 # (language, signal, side) left out: Japanese words are single characters except katakana and

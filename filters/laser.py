@@ -50,6 +50,7 @@ def check_model_dir(cfg: LaserConfig) -> Path:
 
 class LaserStage(Stage):
     name = "laser"
+    batch_is_window = True
     _unpicklable = ("_pipeline",)
 
     def __init__(self, cfg: LaserConfig) -> None:

@@ -32,3 +32,15 @@ def small_warcs(warc_dir: Path) -> list[str]:
     names = ["cc-main-2020-34-excerpt.warc.gz", "clueweb09-ja-excerpt.warc.gz", "wget-en-0000.warc.gz",
              "wget-en-0001.warc.gz", "cc-main-2024-22-whirlwind.warc.wet.gz"]
     return [str(warc_dir / n) for n in names]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_ray_left_behind():
+    """An in-process Ray started by one test module (the runner starts an embedded one on
+    first use) is shut down after it, so the next module can start its own."""
+    yield
+    import sys
+
+    ray = sys.modules.get("ray")
+    if ray is not None and ray.is_initialized():
+        ray.shutdown()

@@ -26,6 +26,15 @@ def test_min_bound_is_the_first_percentile() -> None:
     assert bound([10.0] * 50 + [11.0] * 50, "min") == 10.0
 
 
+def test_written_bounds_are_rounded_outwards_so_the_sample_itself_passes() -> None:
+    from filters.calibrate import _anchored
+
+    ratio = 21 / 23  # 0.91304...: rounded to nearest it would be 0.913, below the document
+    assert _anchored("short_line_ratio", "max", ratio) == 0.9131
+    assert _anchored("mean_word_len", "min", 1.61967) == 1.6196
+    assert _anchored("words", "max", 3.0) == 3.0
+
+
 def _docs(lang: str, texts: list[str]) -> list[Doc]:
     return [Doc(lang, t, "web:test") for t in texts]
 

@@ -44,12 +44,14 @@ def _check_address(address: str | None) -> None:
         raise ClusterUnreachable(f"cannot reach Ray cluster at {address}: {err}") from None
 
 
-def connect(address: str | None) -> None:
+def connect(address: str | None, num_cpus: int | None = None) -> None:
+    """``num_cpus`` sizes an embedded Ray only; a cluster reports its own CPUs."""
     if ray.is_initialized():
         return
     _check_address(address)
+    extra: dict[str, Any] = {"num_cpus": num_cpus} if num_cpus and not address else {}
     try:
-        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING")
+        ray.init(address=address, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING", **extra)
     except ConnectionError as err:
         raise ClusterUnreachable(f"cannot connect to Ray cluster at {address}: {err}") from None
 
@@ -57,6 +59,10 @@ def connect(address: str | None) -> None:
 def _read(batch: pa.Table, reader: Reader) -> Iterator[pa.Table]:
     for row in batch.to_pylist():
         yield from reader(row["uri"], row["unit_id"])
+
+
+# ~30 web pages (HTML averages ~130 kB in our samples); whole rows are never split.
+BLOCK_BYTES = 4 * 1024 * 1024
 
 
 class _StageActor:
@@ -95,6 +101,14 @@ def group_resources(group: list[Stage]) -> Resources:
                      memory_mb=sum(mem) if mem else None)
 
 
+def group_batch_size(group: list[Stage]) -> int:
+    """Rows per batch handed to a pool: the smallest batch of its stages, so rows stream to the
+    writer (and units commit) at the pace of the finest stage; each stage still slices its own
+    batches. A stage whose batch is a scoring window keeps its full window."""
+    windows = [s.batch_size for s in group if s.batch_is_window]
+    return max(windows) if windows else min(s.batch_size for s in group)
+
+
 def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
     reports = write_fragments(batch, out, run_id)
     schema = pa.schema([("unit_id", pa.string()), ("fragment", pa.string()), ("n_rows", pa.int64()),
@@ -102,12 +116,31 @@ def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
     return pa.Table.from_pylist(reports, schema=schema)
 
 
-def _pool_size(res: Resources, cap: int | None) -> int:
-    cpus = ray.cluster_resources().get("CPU", 1.0)
+def _pool_size(res: Resources, cap: int | None, cpus: float, gpus: float) -> int:
     n = max(1, int(cpus // max(res.cpus, 0.01)))
     if res.gpus:
-        n = min(n, max(1, int(ray.cluster_resources().get("GPU", 0) // res.gpus)))
+        n = min(n, max(1, int(gpus // res.gpus)))
     return min(n, cap) if cap else n
+
+
+def pool_sizes(needs: list[Resources], cpus: float, cap: int | None, gpus: float = 0.0) -> list[int]:
+    """Actors per pool. Fused (one CPU group), a pool takes every CPU; unfused, the CPUs are
+    shared out in proportion to each pool's per-actor need, after one actor per pool. Fails
+    fast when one actor per pool does not fit, instead of letting Ray Data wait forever."""
+    cpu_pools = [r for r in needs if not r.gpus]
+    floor = sum(r.cpus for r in cpu_pools)
+    if floor > cpus + 1e-9:
+        raise ValueError(f"{len(cpu_pools)} CPU actor pools need at least {floor:g} CPUs (one actor each) "
+                         f"but the cluster has {cpus:g}: set runner.fuse_stages: true, or give the "
+                         f"cluster more CPUs (runner.num_cpus for an embedded Ray)")
+    sizes = []
+    for r in needs:
+        if r.gpus:
+            sizes.append(_pool_size(r, cap, cpus, gpus))
+        else:
+            share = cpus * r.cpus / floor if floor else cpus
+            sizes.append(_pool_size(r, cap, share, gpus))
+    return sizes
 
 
 def _ray_args(res: Resources) -> dict[str, Any]:
@@ -122,35 +155,47 @@ def _ray_args(res: Resources) -> dict[str, Any]:
 def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None,
             reader: Reader | None = None, partition: str = "language") -> RunSummary:
     """``reader``/``partition``: how units are read and how kept rows are partitioned (web by default)."""
-    connect(ctx.cfg.runner.address)
+    connect(ctx.cfg.runner.address, ctx.cfg.runner.num_cpus)
     summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
     if not ctx.plan.todo:
         return summary
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.enable_progress_bars = False
+    # Ray Data joins a task's outputs into blocks of up to 128 MB, and a block goes to one actor
+    # whole: a big unit read as one block keeps one actor busy while the others idle, and none
+    # of its rows reach the writer before all are done. Small blocks spread the work.
+    default_block_bytes, data_ctx.target_max_block_size = data_ctx.target_max_block_size, BLOCK_BYTES
+    try:
+        return _stream(ctx, stages, summary, progress, reader, partition)
+    finally:
+        data_ctx.target_max_block_size = default_block_bytes
+
+
+def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress: ProgressFn | None,
+            reader: Reader | None, partition: str) -> RunSummary:
     units = {u.unit_id: u for u in ctx.plan.todo}
     ds = ray.data.from_items([{"unit_id": u.unit_id, "uri": u.uri} for u in ctx.plan.todo],
                              override_num_blocks=len(ctx.plan.todo))
     read = reader or partial(read_unit, cfg=ctx.cfg.read)
     cap = ctx.cfg.runner.max_actors_per_stage
     groups = group_stages(stages, ctx.cfg.runner.fuse_stages)
-    # Fused, the pools take every CPU; reading and writing are light (decode ~0.5 ms, one
-    # Parquet fragment per batch), so they run beside them at a small share, their concurrency
-    # bounded by the widest pool so read-ahead cannot flood the object store.
-    widest = max((_pool_size(group_resources(g), cap) for g in groups), default=1)
-    light = 0.01 if ctx.cfg.runner.fuse_stages else None
+    have = ray.cluster_resources()
+    sizes = pool_sizes([group_resources(g) for g in groups], have.get("CPU", 1.0), cap, have.get("GPU", 0.0))
+    # Reading (decode ~0.5 ms a record), writing (one Parquet fragment per batch) and the
+    # commit are light: at zero CPUs they never stand between a pool and the CPUs it was sized
+    # for; read-ahead is bounded by the widest pool so it cannot flood the object store.
     ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
-                        num_cpus=light if light is not None else 0.5, concurrency=max(1, widest))
-    for group in groups:
-        res = group_resources(group)
+                        num_cpus=0, concurrency=max(sizes, default=1))
+    for group, size in zip(groups, sizes):
+        # A fixed pool: Ray Data's backlog-aware autoscaling starts one actor and, on a small
+        # node, never adds the second, so one CPU would idle for the whole run.
         ds = ds.map_batches(
-            _StageActor, fn_constructor_args=(group,), batch_size=group[0].batch_size, batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(min_size=1, max_size=_pool_size(res, cap)),
-            **_ray_args(res),
+            _StageActor, fn_constructor_args=(group,), batch_size=group_batch_size(group), batch_format="pyarrow",
+            compute=ray.data.ActorPoolStrategy(size=size), **_ray_args(group_resources(group)),
         )
     ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
-                        batch_format="pyarrow", num_cpus=light if light is not None else 0.25)
-    commit = ray.remote(num_cpus=light if light is not None else 0.25, max_retries=5)(commit_unit)
+                        batch_format="pyarrow", num_cpus=0)
+    commit = ray.remote(num_cpus=0, max_retries=5)(commit_unit)
     tracker = UnitTracker()
     pending: dict[Any, Unit] = {}
 
@@ -163,7 +208,11 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
             if progress:
                 progress(entry)
 
-    for report in ds.iter_rows():
+    # Block by block, without read-ahead: iter_rows() holds each block back until the next
+    # one is ready, so a unit finished early would wait for the slowest unit to be committed.
+    reports = (r for b in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0)
+               for r in b.to_pylist())
+    for report in reports:
         if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
             unit = units[report["unit_id"]]
             ref = commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
