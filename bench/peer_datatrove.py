@@ -11,7 +11,8 @@ Both pipelines read the same WARC files with the same number of worker processes
 Reported: documents/s per core (documents ÷ wall seconds ÷ workers; each whole process from
 start to exit), the ratio, CPU seconds of each process tree (sampled), keep rate overall and per
 language (language = our label of the record; DataTrove's kept records are joined by URL), peak
-RSS per worker, and ours with 1 vs 2 workers (scaling).
+RSS per worker, ours with 1 vs 2 workers (scaling), plain ``trafilatura.extract`` in a pool of the
+same size (``bench/_plain_pool.py``: the extraction limit), and a cost model (core-hours per TB).
 """
 
 from __future__ import annotations
@@ -157,6 +158,40 @@ def run_ours(files: list[Path], workers: int, work: Path) -> tuple[Measure, Path
     return run_monitored(cmd, env, work / f"ours-{workers}.log", ours=True), out
 
 
+def run_plain(files: list[Path], workers: int, work: Path) -> Measure:
+    cmd = [sys.executable, str(ROOT / "bench" / "_plain_pool.py"), "--workers", str(workers), *map(str, files)]
+    return run_monitored(cmd, dict(os.environ), work / f"plain-{workers}.log", ours=False)
+
+
+# Cost model inputs that are not measured here. Common Crawl's announcement of CC-MAIN-2024-22
+# gives 2.70 billion pages; our sample's pages per GB of gzipped WARC is measured below.
+CC_SNAPSHOT_PAGES = 2.70e9
+CLUSTER_NODES, CORES_PER_NODE = 100, 64
+
+
+def cost_model(n_docs: int, warc_bytes: int, rates: dict[str, float]) -> str:
+    """Core-hours per TB of WARC and a 100-node cluster's wall time for one CC snapshot."""
+    docs_per_tb = n_docs / warc_bytes * 1e12
+    cores = CLUSTER_NODES * CORES_PER_NODE
+    rows, lines = [], []
+    for name, rate in rates.items():
+        core_h_tb = docs_per_tb / rate / 3600
+        snap_core_h = CC_SNAPSHOT_PAGES / rate / 3600
+        rows.append([name, f"{rate:.1f}", f"{core_h_tb:,.0f}", f"{snap_core_h:,.0f}", f"{snap_core_h / cores:.1f}"])
+        lines.append(f"- {name}: {docs_per_tb:,.0f} docs/TB ÷ {rate:.1f} docs/s/core ÷ 3600 = "
+                     f"{core_h_tb:,.0f} core-h/TB; {CC_SNAPSHOT_PAGES:.3g} pages ÷ {rate:.1f} ÷ 3600 = "
+                     f"{snap_core_h:,.0f} core-h; ÷ {cores:,} cores = {snap_core_h / cores:.1f} h")
+    head = [f"Inputs: documents/TB from this sample ({n_docs} documents in {warc_bytes / 1e6:.1f} MB of gzipped "
+            f"WARC = {docs_per_tb:,.0f} per TB; a crawl with other page sizes scales this column by its own "
+            f"documents per TB), {CC_SNAPSHOT_PAGES:.3g} pages per snapshot "
+            f"(CC-MAIN-2024-22 as announced by Common Crawl), a {CLUSTER_NODES}-node cluster of "
+            f"{CORES_PER_NODE} cores, every core running a worker at the measured per-core rate (no "
+            "allowance for I/O from object storage, stragglers or the dedup phase's shuffle).", ""]
+    table = md_table(["pipeline", "docs/s per core (measured)", "core-hours per TB of WARC",
+                      "core-hours per CC snapshot", f"hours on {CLUSTER_NODES}×{CORES_PER_NODE} cores"], rows)
+    return "\n".join(head + [table, "", "Arithmetic:", "", *lines])
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -172,12 +207,14 @@ def main() -> int:
     print(f"{n_docs} documents in {len(files)} files; {w} workers; work dir {work}", file=sys.stderr)
     dt, dt_urls = run_datatrove(files, w, work, python)
     print(f"datatrove: {dt.wall_s:.1f} s rc={dt.rc}", file=sys.stderr)
+    plain = run_plain(files, w, work)
+    print(f"plain trafilatura: {plain.wall_s:.1f} s rc={plain.rc}", file=sys.stderr)
     ours, ours_out = run_ours(files, w, work)
     print(f"ours: {ours.wall_s:.1f} s rc={ours.rc}", file=sys.stderr)
     one = None if args.no_scaling else run_ours(files, 1, work)[0]
     if one:
         print(f"ours, 1 worker: {one.wall_s:.1f} s rc={one.rc}", file=sys.stderr)
-    for name, m in (("datatrove", dt), ("ours", ours), ("ours-1", one)):
+    for name, m in (("datatrove", dt), ("plain", plain), ("ours", ours), ("ours-1", one)):
         if m and m.rc != 0:
             print(m.log[-3000:], file=sys.stderr)
             raise SystemExit(f"{name} failed (rc={m.rc}); log in {work}")
@@ -191,7 +228,7 @@ def main() -> int:
     def rate(m: Measure, workers: int) -> float:
         return n_docs / m.wall_s / workers
 
-    r_dt, r_ours = rate(dt, w), rate(ours, w)
+    r_dt, r_ours, r_plain = rate(dt, w), rate(ours, w), rate(plain, w)
     lines = [
         f"- date: {now()}", f"- machine: {machine}", f"- command: `{command_line()}`",
         f"- input: `pages-*.warc.gz` ({len(files)} files, {n_docs} documents); {w} worker processes each "
@@ -209,12 +246,19 @@ def main() -> int:
                   "peak RSS per worker MB", "peak RSS of one process MB"], [
             ["DataTrove 0.10.1 defaults", f"{dt.wall_s:.1f}", f"{dt.cpu_s:.1f}", f"{r_dt:.1f}", len(dt_urls),
              f"{len(dt_urls) / n_docs:.3f}", f"{dt.peak_worker_rss_mb:.0f}", f"{dt.peak_process_rss_mb:.0f}"],
+            [f"plain trafilatura.extract, pool of {w}", f"{plain.wall_s:.1f}", f"{plain.cpu_s:.1f}",
+             f"{r_plain:.1f}", "", "", f"{plain.peak_worker_rss_mb:.0f}", f"{plain.peak_process_rss_mb:.0f}"],
             ["ours (web.yaml)", f"{ours.wall_s:.1f}", f"{ours.cpu_s:.1f}", f"{r_ours:.1f}", sum(ours_kept.values()),
              f"{sum(ours_kept.values()) / n_docs:.3f}", f"{ours.peak_worker_rss_mb:.0f}",
              f"{ours.peak_process_rss_mb:.0f}"],
         ]),
         "",
         f"**ours / DataTrove docs/s per core: {r_ours / r_dt:.2f}** (target ≥ 2.0)",
+        "",
+        f"**ours / plain trafilatura docs/s per core: {r_ours / r_plain:.2f}** (target ≥ 0.85)",
+        "",
+        f"**peak RSS per worker, ours: {ours.peak_worker_rss_mb / 1024:.2f} GB** (actor + its extraction child; "
+        "target ≤ 1.5 GB)",
     ]
     if one:
         lines += ["", f"**ours 2 workers / 1 worker (docs/s): {one.wall_s / ours.wall_s:.2f}** "
@@ -224,6 +268,8 @@ def main() -> int:
               md_table(["language", "records", "ours kept", "ours rate", "DataTrove kept", "DataTrove rate"],
                        [[lang, total[lang], ours_kept[lang], f"{ours_kept[lang] / total[lang]:.2f}", dt_kept[lang],
                          f"{dt_kept[lang] / total[lang]:.2f}"] for lang in sorted(total, key=lambda x: -total[x])])]
+    warc_bytes = sum(f.stat().st_size for f in files)
+    lines += ["", "### Cost model", "", cost_model(n_docs, warc_bytes, {"ours": r_ours, "DataTrove": r_dt})]
     body = "\n".join(lines)
     print(body)
     update_results("Peer comparison: ours vs DataTrove (bench/peer_datatrove.py)", body)
