@@ -37,8 +37,12 @@ _CONTROL = re.compile("[" + "".join(map(chr, [*range(0, 32), *range(127, 160)]))
 
 
 def strip_accents(text: str) -> str:
-    """NFD-decompose and drop nonspacing marks (category Mn)."""
-    return "".join(c for c in unicodedata.normalize("NFD", text) if unicodedata.category(c) != "Mn")
+    """NFD-decompose and drop nonspacing marks (category Mn). Every Mn code point is at or
+    above U+0300, so ASCII text skips the per-character test and lower ones skip the lookup."""
+    nfd = unicodedata.normalize("NFD", text)
+    if nfd.isascii():
+        return nfd
+    return "".join(c for c in nfd if c < "\u0300" or unicodedata.category(c) != "Mn")
 
 
 def normalize_line(line: str) -> str:
