@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -80,3 +81,14 @@ def cluster_local(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jac
     src, dst, sig_of = candidate_edges(nodes, keys, sigs, extra_src, extra_dst, extra_sigs)
     src, dst = verify(src, dst, sig_of, min_jaccard, exact, exact_min)
     return assign(nodes, star_components(src, dst))
+
+
+def by_size(distributed: Callable[..., Clusters], min_docs: int) -> Callable[..., Clusters]:
+    """``distributed`` for languages of at least ``min_docs`` new documents, ``cluster_local``
+    below: both give the same clusters, and a small language is not worth a shuffle."""
+
+    def cluster(nodes: np.ndarray, *args: Any, **kwargs: Any) -> Clusters:
+        fn = distributed if len(nodes) >= min_docs else cluster_local
+        return fn(nodes, *args, **kwargs)
+
+    return cluster

@@ -118,3 +118,24 @@ def test_ray_clusters_on_two_node_loopback_cluster_equal_local(shared_data: Path
     assert np.array_equal(out["cluster_id"], local.cluster_id)
     assert np.array_equal(out["cluster_size"], local.cluster_size)
     assert np.array_equal(out["keep"], local.keep)
+
+
+def test_by_size_sends_only_languages_of_at_least_min_docs_to_the_distributed_clusterer() -> None:
+    from dedup.cluster import by_size
+    from dedup.minhash import MinHasher, band_keys
+
+    calls: list[int] = []
+
+    def distributed(nodes, *args, **kwargs):
+        calls.append(len(nodes))
+        return cluster_local(nodes, *args, **kwargs)
+
+    texts = [f"document {i} " + "shared words that repeat " * 20 for i in range(6)]
+    sigs = MinHasher().signatures(texts, ["en"] * len(texts))
+    keys = band_keys(sigs, 14, 8)
+    nodes = np.arange(len(texts), dtype=np.int64)
+    small = by_size(distributed, min_docs=7)(nodes, keys, sigs, 0.75)
+    assert calls == []
+    big = by_size(distributed, min_docs=6)(nodes, keys, sigs, 0.75)
+    assert calls == [6]
+    assert np.array_equal(small.cluster_id, big.cluster_id) and np.array_equal(small.keep, big.keep)

@@ -108,9 +108,11 @@ def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, st
         from dedup.phase import DedupPhase
 
         if cfg.runner.kind == "ray":
+            from dedup.cluster import by_size
             from dedup.ray_dedup import cluster_ray
 
-            print(DedupPhase(summary.out, cfg.dedup, cluster_ray).run().line(), file=sys.stderr)
+            cluster = by_size(cluster_ray, cfg.dedup.ray_min_docs)
+            print(DedupPhase(summary.out, cfg.dedup, cluster).run().line(), file=sys.stderr)
         else:
             print(DedupPhase(summary.out, cfg.dedup).run().line(), file=sys.stderr)
     if hasattr(pipeline, "finalize"):

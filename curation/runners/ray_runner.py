@@ -49,7 +49,11 @@ def connect(address: str | None, num_cpus: int | None = None) -> None:
     if ray.is_initialized():
         return
     _check_address(address)
-    extra: dict[str, Any] = {"num_cpus": num_cpus} if num_cpus and not address else {}
+    extra: dict[str, Any] = {}
+    if not address:  # embedded: no dashboard (its processes took CPU from the stages on small nodes)
+        extra["include_dashboard"] = False
+        if num_cpus:
+            extra["num_cpus"] = num_cpus
     try:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING", **extra)
     except ConnectionError as err:
