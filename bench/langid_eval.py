@@ -16,7 +16,6 @@ Usage: ``.venv/bin/python bench/langid_eval.py [--no-write]``
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -29,8 +28,8 @@ from curation.config import TARGET_LANGUAGES, ExtractConfig  # noqa: E402
 from filters.extract import trafilatura_options  # noqa: E402
 from filters.langid import LanguageIdentifier  # noqa: E402
 from filters.langid_labels import label_to_code  # noqa: E402
-from filters.langid_msid import MARKER_WEIGHT  # noqa: E402
-from filters.langid_msid import default_model_path as default_msid_path  # noqa: E402
+from filters.langid_msid import FREQ_WEIGHT, MARKER_WEIGHT  # noqa: E402
+from filters.langid_msid_train import dev_accuracy  # noqa: E402
 
 SECTION = "Language ID accuracy (bench/langid_eval.py)"
 MACRO_TARGET, LANG_TARGET = 0.99, 0.95
@@ -70,14 +69,19 @@ def udhr_documents() -> list[tuple[str, str, bool, str]]:
     return docs
 
 
-def msid_dev_line() -> str:
-    """Held-out accuracies recorded by the set-up's training run (msid.ftz.json)."""
-    meta = Path(f"{default_msid_path()}.json")
-    if not meta.exists():
+def msid_dev_line(lid: LanguageIdentifier) -> str:
+    """Held-out ms/id accuracies (NTREX held-out documents, Tatoeba held-out fifth), computed now.
+
+    model alone -> + marker words -> + wordfreq evidence: the numbers the recipe was chosen on.
+    """
+    model, markers, freq = lid._msid, lid._markers, lid._freq
+    if model is None or markers is None:
         return "ms/id model not built"
-    m = json.loads(meta.read_text(encoding="utf-8"))
-    a, b = m["dev_accuracy_model"], m["dev_accuracy_with_markers"]
-    return ", ".join(f"{k} {a[k]:.3f} -> {b[k]:.3f}" for k in a)
+    steps = [dev_accuracy(model, None, DATA), dev_accuracy(model, markers, DATA)]
+    if freq is not None:
+        steps.append(dev_accuracy(model, markers, DATA, freq))
+    means = " -> ".join(f"{statistics.mean(a.values()):.3f}" for a in steps)
+    return ", ".join(f"{k} " + " -> ".join(f"{a[k]:.3f}" for a in steps) for k in steps[0]) + f"; mean {means}"
 
 
 def main() -> int:
@@ -132,7 +136,7 @@ def main() -> int:
                           len({r[1] for r in udhr[n] if r[2] and r[1] == r[3]})])
     wrong_udhr = "; ".join(f"{u.rsplit('/', 1)[-1]} -> {p}" for u, lang, usual, p in udhr[names[1]]
                            if usual and lang != p) or "none"
-    msid_dev = msid_dev_line()
+    msid_dev = msid_dev_line(systems[names[1]])
     verdict = (f"**{'PASS' if ok else 'FAIL'}: ours macro {macro[names[1]]:.4f} (target >= {MACRO_TARGET}), "
                f"worst language {worst[0]} {worst[1]:.4f} (target >= {LANG_TARGET}); plain macro "
                f"{macro[names[0]]:.4f}, ms {acc[names[0]]['ms']:.4f}, ne {acc[names[0]]['ne']:.4f}**")
@@ -143,8 +147,9 @@ def main() -> int:
   the second stage trains on NTREX, Tatoeba and shared sentences); plain = `LanguageIdentifier(second_stage=False)`
   (lid.176.ftz, labels mapped to ISO 639-1), ours = lid.176 + the second stage for ms/id, ne/hi/mr, az/tr, zh/ja, ur/pa;
   inside ms/id a dedicated ms/id model + marker words (`filters/langid_msid.py`, weight {MARKER_WEIGHT:g} per marker)
+  + wordfreq ms-vs-id log-frequency evidence (`filters/langid_msid_freq.py`, weight {FREQ_WEIGHT:g})
 - ms/id recipe chosen on held-out NTREX documents and a held-out fifth of Tatoeba, never FLORES; on them
-  (ms/id model alone -> with markers): {msid_dev}
+  (ms/id model alone -> + markers -> + wordfreq): {msid_dev}
 - speed on these sentences (one process): plain {speed[names[0]]:,.0f} sentences/s, ours {speed[names[1]]:,.0f}
   sentences/s (ratio {speed[names[1]] / speed[names[0]]:.2f})
 

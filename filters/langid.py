@@ -20,8 +20,10 @@ from curation.stage import Resources, Stage, active_mask, reject, set_column
 from filters.langid_groups import CONFUSION_GROUPS, ConfusionGroup, group_for
 from filters.langid_labels import label_to_code
 from filters.langid_msid import DERIVED_NAME as DERIVED_MARKERS
+from filters.langid_msid import FREQ_NAME as MSID_FREQ
 from filters.langid_msid import MODEL_NAME as MSID_MODEL
 from filters.langid_msid import Markers, combine, load_markers, pair_scores
+from filters.langid_msid_freq import FreqTable, read_table
 
 FIRST_STAGE_K = 5  # labels read from lid.176: enough to sum a confusion group's probability
 
@@ -89,6 +91,7 @@ class LanguageIdentifier:
         self._second = None
         self._msid = None
         self._markers: Markers | None = None
+        self._freq: FreqTable | None = None
         self.groups = groups
         if second_stage:
             self.second_stage_path = second_stage_path or default_second_stage_path()
@@ -99,6 +102,8 @@ class LanguageIdentifier:
             if msid_path is not None or sibling.exists():
                 self._msid = _load(msid_path or str(sibling), "second-stage")
                 self._markers = load_markers(sibling.with_name(DERIVED_MARKERS))
+                freq = sibling.with_name(MSID_FREQ)  # wordfreq evidence, when set-up built it
+                self._freq = read_table(freq) if freq.exists() else None
 
     def _top(self, model: Any, line: str, k: int) -> list[tuple[str, float]]:
         labels, scores = model.predict(line, k=k)
@@ -127,7 +132,8 @@ class LanguageIdentifier:
         group_mass = min(1.0, sum(s for code, s in first if code in group.triggers))
         if group.name == "malay" and self._msid is not None and self._markers is not None:
             p_ms, p_id = pair_scores(*zip(*self._top(self._msid, line, -1)))
-            p_ms, p_id = combine(p_ms, p_id, self._markers.vote(line))
+            freq = self._freq.score(line) if self._freq is not None else 0.0
+            p_ms, p_id = combine(p_ms, p_id, self._markers.vote(line), freq=freq)
             within = {"ms": p_ms, "id": p_id}
         else:
             within = {code: s for code, s in self._top(self._second, line, -1) if code in group.members}

@@ -30,12 +30,18 @@ from curation.assets import asset_dir
 
 CURATED = Path(__file__).resolve().parent / "assets" / "langid" / "ms_id_contrast.tsv"
 DERIVED_NAME = "ms_id_markers.tsv"
+FREQ_NAME = "ms_id_wordfreq.tsv"  # built at set-up by filters/langid_msid_freq.py
 MODEL_NAME = "msid.ftz"
 # Log-odds added per marker word. The quantized model is over-sure on short sentences
 # (P(id) = 0.9999 for "Sila duduk."), so a marker must be able to outvote it: on the held-out
 # NTREX + Tatoeba sets (mean of the four ms/id accuracies) 4 -> 0.881, 8 -> 0.889,
 # 12 -> 0.894, 20 -> 0.894; 12 kept. Our calibration, never on FLORES.
 MARKER_WEIGHT = 12.0
+# Weight of the wordfreq log-frequency evidence (filters/langid_msid_freq.py), added to the same
+# log-odds. Held-out NTREX + Tatoeba, mean of the four ms/id accuracies, markers at 12:
+# 0 -> 0.894, 1 -> 0.916, 2 -> 0.923, 4 -> 0.927; 4 kept (a grid that also rescaled the model and
+# markers and added a bias found at most 0.928). Our calibration, never on FLORES.
+FREQ_WEIGHT = 4.0
 # derive_markers: a word is a marker when it occurs in >= MIN_COUNT training sentences of
 # one side and >= RATIO times as often as on the other side (+1 smoothing). Our calibration
 # on held-out NTREX/Tatoeba (3/4 beat 4/8 and 2/3).
@@ -105,10 +111,15 @@ def load_markers(derived: Path | None = None) -> Markers:
     return markers | read_markers(derived) if derived.exists() else markers
 
 
-def combine(p_ms: float, p_id: float, vote: int, weight: float = MARKER_WEIGHT) -> tuple[float, float]:
-    """(P(ms), P(id)) after adding ``weight * vote`` to the model's log-odds; they sum to 1."""
+def combine(p_ms: float, p_id: float, vote: int, weight: float = MARKER_WEIGHT, freq: float = 0.0,
+            freq_weight: float = FREQ_WEIGHT) -> tuple[float, float]:
+    """(P(ms), P(id)) after adding ``weight * vote + freq_weight * freq`` to the model's log-odds.
+
+    ``freq`` is the wordfreq evidence (:meth:`filters.langid_msid_freq.FreqTable.score`).
+    The two results sum to 1.
+    """
     eps = 1e-6
-    logit = math.log(p_ms + eps) - math.log(p_id + eps) + weight * vote
+    logit = math.log(p_ms + eps) - math.log(p_id + eps) + weight * vote + freq_weight * freq
     logit = max(-50.0, min(50.0, logit))
     ms = 1.0 / (1.0 + math.exp(-logit))
     return ms, 1.0 - ms

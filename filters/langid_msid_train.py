@@ -23,6 +23,7 @@ from filters import langid_train as shared
 from filters.langid_labels import LABEL_PREFIX, label_to_code
 from filters.langid_msid import (
     DERIVED_NAME,
+    FREQ_NAME,
     MODEL_NAME,
     Markers,
     combine,
@@ -31,6 +32,7 @@ from filters.langid_msid import (
     pair_scores,
     write_markers,
 )
+from filters.langid_msid_freq import FreqTable, read_table
 
 PER_LANGUAGE = 6000
 TATOEBA_HELDOUT = 5  # every 5th line of a seeded shuffle is held out
@@ -64,7 +66,8 @@ def dev_sets(data: Path) -> dict[str, dict[str, list[str]]]:
                   for lang in ("ms", "id")} for src in ("ntrex", "tatoeba")}
 
 
-def dev_accuracy(model: Any, markers: Markers | None, data: Path) -> dict[str, float]:
+def dev_accuracy(model: Any, markers: Markers | None, data: Path, freq: FreqTable | None = None) -> dict[str, float]:
+    """ms/id accuracy on the four held-out sets: the model, plus markers, plus wordfreq evidence."""
     acc = {}
     for src, sets in dev_sets(data).items():
         for lang, lines in sets.items():
@@ -73,7 +76,7 @@ def dev_accuracy(model: Any, markers: Markers | None, data: Path) -> dict[str, f
                 labels, scores = model.predict(s, k=-1)
                 p_ms, p_id = pair_scores([label_to_code(x) for x in labels], scores)
                 if markers is not None:
-                    p_ms, p_id = combine(p_ms, p_id, markers.vote(s))
+                    p_ms, p_id = combine(p_ms, p_id, markers.vote(s), freq=freq.score(s) if freq else 0.0)
                 hits += (p_ms > p_id) == (lang == "ms")
             acc[f"{src}_{lang}"] = round(hits / len(lines), 4)
     return acc
@@ -105,5 +108,8 @@ def train(data: Path, out_dir: Path) -> dict[str, Any]:
                 "sources": {k: len(v) for k, v in sets.items()},
                 "dev_accuracy_model": dev_accuracy(model, None, data),
                 "dev_accuracy_with_markers": dev_accuracy(model, load_markers(derived), data)}
+    freq = out_dir / FREQ_NAME  # built first by scripts/setup.d/30-langid.sh
+    if freq.exists():
+        manifest["dev_accuracy_with_wordfreq"] = dev_accuracy(model, load_markers(derived), data, read_table(freq))
     Path(f"{out}.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Language ID, second stage: train the confusion-group model (ms/id, ne/hi/mr, az/tr, zh/ja,
 # ur/pa) from NTREX, Tatoeba and shared/data/sentences into asset_dir("langid"), plus the
-# dedicated Malay/Indonesian model and its NTREX-derived marker words (filters/langid_msid_train.py).
+# dedicated Malay/Indonesian model and its NTREX-derived marker words (filters/langid_msid_train.py),
+# and the ms/id wordfreq table.
 # fasttext-numpy2-wheel (full fastText: training, NumPy 2) provides a `fasttext` module just
 # like fasttext-predict (run time), so it is installed apart, with `pip --target`, and put
 # first on PYTHONPATH for the training process only. Idempotent: skips an up-to-date model.
@@ -10,6 +11,16 @@ cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
 LANGID_DIR=$($PY -c 'from curation.assets import asset_dir; print(asset_dir("langid"))')
 TRAINER="$LANGID_DIR/_trainer"
+# Malay/Indonesian word frequencies from the wordfreq wheel (data CC-BY-SA 4.0, code Apache-2.0):
+# only the wheel is downloaded (--no-deps) and its ms/id lists turned into a table
+# (filters/langid_msid_freq.py); built first so the training manifest can report it.
+FREQ="$LANGID_DIR/ms_id_wordfreq.tsv"
+if [ ! -s "$FREQ" ]; then
+  WHEELS=$(mktemp -d)
+  $PY -m pip download -q --no-deps --only-binary :all: -d "$WHEELS" "wordfreq==3.1.1"
+  $PY -m filters.langid_msid_freq --wheel "$WHEELS/wordfreq-3.1.1-py3-none-any.whl" --out "$FREQ"
+  rm -rf "$WHEELS"
+fi
 if $PY -m filters.langid_train --if-missing --out "$LANGID_DIR/second_stage.ftz" --data /nonexistent 2>/dev/null; then
   exit 0
 fi
