@@ -16,7 +16,8 @@ from typing import Any
 import numpy as np
 
 from dedup.components import star_components
-from dedup.lsh import band_rows, bucket_edges, estimated_jaccard, unique_edges
+from dedup.lsh import band_rows, bucket_edges, unique_edges
+from dedup.verify import edge_decisions
 
 
 @dataclass
@@ -35,15 +36,15 @@ def verify(src: np.ndarray, dst: np.ndarray, sig_of: dict[int, np.ndarray], min_
     or else whose signatures estimate Jaccard >= min_jaccard (0 keeps them unchecked)."""
     if len(src) == 0:
         return src, dst
-    keep = np.ones(len(src), dtype=bool)
     j = exact(src, dst) if exact is not None else np.full(len(src), np.nan)
-    known = ~np.isnan(j)
-    keep[known] = j[known] >= exact_min
-    rest = np.flatnonzero(~known)
+    rest = np.flatnonzero(np.isnan(j))
+    sig_a = sig_b = None
     if min_jaccard > 0 and len(rest):
-        a = np.stack([sig_of[int(x)] for x in src[rest]])
-        b = np.stack([sig_of[int(x)] for x in dst[rest]])
-        keep[rest] = estimated_jaccard(a, b) >= min_jaccard
+        width = len(next(iter(sig_of.values())))
+        sig_a, sig_b = np.zeros((len(src), width), np.uint64), np.zeros((len(src), width), np.uint64)
+        sig_a[rest] = np.stack([sig_of[int(x)] for x in src[rest]])
+        sig_b[rest] = np.stack([sig_of[int(x)] for x in dst[rest]])
+    keep = edge_decisions(j, sig_a, sig_b, min_jaccard, exact_min)
     return src[keep], dst[keep]
 
 

@@ -307,6 +307,10 @@ class _Texts(Sequence[str]):
     def __getitem__(self, i: Any) -> Any:
         return self.texts[int(self.rows[i])].as_py() or ""
 
+    def arrow_rows(self) -> pa.Array:
+        """The chosen rows as one Arrow array (no Python strings; dedup/verify.py ``table``)."""
+        return self.texts.take(pa.array(self.rows, pa.int64()))
+
 
 class _Same(Sequence[str]):
     """``[value] * n`` without the list."""
