@@ -124,6 +124,12 @@ class LangIdConfig(_Model):
     # Per-language thresholds (ISO 639-1 -> score), e.g. from `curate calibrate` with
     # FineWeb-2's rule max(0.3, min(0.9, median - std)) (filters/langid_calibration.py).
     min_scores: dict[str, float] = Field(default_factory=dict)
+    # Use the calibrated per-language thresholds (`langid.min_scores` of thresholds_path, written
+    # by `curate calibrate` with FineWeb-2's rule) where min_scores has no entry; issue 3 item 5,
+    # compared with the global 0.5 in bench/RESULTS.md ("Language ID accuracy").
+    calibrated: bool = True
+    # None: filters/assets/thresholds.yaml (calibrated on the shared data, README "Calibration").
+    thresholds_path: str | None = None
     # Second stage: our fastText model decides within lid.176's confusion groups (ms/id,
     # ne/hi/mr, az/tr, zh/ja, ur/pa); built by scripts/setup.d/30-langid.sh from NTREX,
     # Tatoeba and shared sentences (our choice; measured in bench/langid_eval.py).

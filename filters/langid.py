@@ -17,6 +17,7 @@ import pyarrow as pa
 
 from curation.config import LangIdConfig
 from curation.stage import Resources, Stage, active_mask, reject, set_column
+from filters.langid_calibration import load_min_scores
 from filters.langid_groups import CONFUSION_GROUPS, ConfusionGroup, group_for
 from filters.langid_labels import label_to_code
 from filters.langid_msid import DERIVED_NAME as DERIVED_MARKERS
@@ -159,11 +160,13 @@ class LangIdStage(Stage):
         self.cfg = cfg
         self.batch_size = cfg.batch_size
         self._lid: LanguageIdentifier | None = None
+        self._calibrated: dict[str, float] = {}
 
     def setup(self) -> None:
         path = self.cfg.model_path
         if path is not None and not Path(path).exists():
             raise FileNotFoundError(f"language-ID model not found: {path}")
+        self._calibrated = load_min_scores(self.cfg.thresholds_path) if self.cfg.calibrated else {}
         self._lid = LanguageIdentifier(path, second_stage=self.cfg.second_stage,
                                        second_stage_path=self.cfg.second_stage_path)
 
@@ -173,8 +176,10 @@ class LangIdStage(Stage):
         return p.language, p.score, p.runner_up, p.runner_up_score
 
     def min_score(self, language: str) -> float:
-        """The language's calibrated threshold, else the global default."""
-        return self.cfg.min_scores.get(language, self.cfg.min_score)
+        """``min_scores`` from the config, else the calibrated threshold, else the global default."""
+        if language in self.cfg.min_scores:
+            return self.cfg.min_scores[language]
+        return self._calibrated.get(language, self.cfg.min_score)
 
     def process(self, batch: pa.Table) -> pa.Table:
         assert self._lid is not None

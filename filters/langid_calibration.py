@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Sequence
+from pathlib import Path
 
 # FineWeb-2 (2025), "language-specific filtering thresholds": clamp bounds of the rule.
 FINEWEB2_FLOOR = 0.3
 FINEWEB2_CEILING = 0.9
+DEFAULT_THRESHOLDS = Path(__file__).parent / "assets" / "thresholds.yaml"  # shipped, see README
 
 
 def fineweb2_threshold(scores: Sequence[float], floor: float = FINEWEB2_FLOOR,
@@ -42,3 +44,25 @@ def langid_threshold(scores: Sequence[float]) -> float:
     three decimals only makes the YAML readable and stable across runs.
     """
     return round(fineweb2_threshold(scores), 3)
+
+
+def load_min_scores(path: str | Path | None = None) -> dict[str, float]:
+    """The ``langid.min_scores`` map of a thresholds file (``curate calibrate`` output).
+
+    None reads the shipped ``filters/assets/thresholds.yaml``. A file without the section gives
+    an empty map (every language then uses the global ``min_score``); a bad value is an error
+    that names the file and language.
+    """
+    import yaml
+
+    p = Path(path) if path else DEFAULT_THRESHOLDS
+    if not p.is_file():
+        raise FileNotFoundError(f"language-ID thresholds file not found: {p}")
+    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    section = (data.get("langid") or {}).get("min_scores") or {} if isinstance(data, dict) else {}
+    out: dict[str, float] = {}
+    for lang, value in section.items():
+        if not isinstance(value, (int, float)) or not 0.0 <= float(value) <= 1.0:
+            raise ValueError(f"{p}: langid.min_scores.{lang} must be a number in [0, 1], got {value!r}")
+        out[str(lang)] = float(value)
+    return out
