@@ -36,12 +36,12 @@ import pyarrow.parquet as pq
 from curation.config import DedupConfig
 from curation.schema import stable_id
 from curation.stage import set_column
-from dedup.cluster import Clusters, cluster_local
+from dedup.cluster import Clusters, by_size, cluster_local
 from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, signature_matrix
-from dedup.substring import dedup_substrings, text_windows
+from dedup.substring import SubstringResult, dedup_substrings, text_windows
 from dedup.verify import ShingleJaccard
 
 NEAR_DUPLICATE = "near_duplicate"
@@ -91,10 +91,15 @@ def _write_json(obj: object, path: Path) -> None:
 
 
 class DedupPhase:
-    def __init__(self, out: str | Path, cfg: DedupConfig, cluster_fn: ClusterFn = cluster_local) -> None:
+    def __init__(self, out: str | Path, cfg: DedupConfig, cluster_fn: ClusterFn | None = None,
+                 use_ray: bool = False) -> None:
+        """``use_ray``: languages of at least ``cfg.ray_min_docs`` new documents are clustered and
+        substring-deduplicated on Ray (dedup/ray_*.py), smaller ones here; both give the same
+        output, and this is the one place that chooses. ``cluster_fn`` overrides clustering."""
         self.out = Path(out)
         self.cfg = cfg
-        self.cluster_fn = cluster_fn
+        self.use_ray = use_ray
+        self.cluster_fn = cluster_fn or (by_size(_cluster_on_ray, cfg.ray_min_docs) if use_ray else cluster_local)
         m = cfg.minhash
         self.bands, self.rows = (m.bands, m.rows) if m.bands and m.rows else lsh_params(m.threshold, m.num_perm)
         self.hasher = MinHasher(m.num_perm, m.seed, m.scheme, m.ngram)
@@ -193,13 +198,12 @@ class DedupPhase:
         if sub.enabled:
             kept_idx = [i for i, r in enumerate(reasons) if r is None]
             kept_pub = nodes[kept_idx] & ~NEW_BIT  # the key each would have if already published
-
-            def published(h: np.ndarray, docs: np.ndarray) -> np.ndarray:
-                return self.substring_index.query(lang, sub.min_tokens, h, kept_pub[docs])
-
-            res = dedup_substrings([all_rows[i] for i in kept_idx], [lang] * len(kept_idx), n=sub.min_tokens,
-                                   respect_lines=sub.respect_lines,
-                                   published=published if self.cfg.cross_run else None)
+            published = _PublishedWindows(self.substring_index, lang, sub.min_tokens, kept_pub)
+            on_ray = self.use_ray and len(kept_idx) >= self.cfg.ray_min_docs
+            substrings = _substrings_on_ray if on_ray else dedup_substrings
+            res = substrings(_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)),
+                             n=sub.min_tokens, respect_lines=sub.respect_lines,
+                             published=published if self.cfg.cross_run else None)
             for j, i in enumerate(kept_idx):
                 removed[i] = res.removed_chars[j]
                 if removed[i]:
@@ -293,6 +297,32 @@ class DedupPhase:
         for col in ("reject_reason", "reject_detail", "dup_cluster_id", "dup_cluster_size"):
             rows = set_column(rows, col, src.column(col))
         return rows
+
+
+def _cluster_on_ray(*args: Any, **kwargs: Any) -> Clusters:
+    from dedup.ray_dedup import cluster_ray  # Ray is imported only when a language needs it
+
+    return cluster_ray(*args, **kwargs)
+
+
+def _substrings_on_ray(*args: Any, **kwargs: Any) -> SubstringResult:
+    from dedup.ray_substring import dedup_substrings_ray
+
+    return dedup_substrings_ray(*args, **kwargs)
+
+
+@dataclass
+class _PublishedWindows:
+    """``published(hashes, docs)`` of dedup/substring.py: windows an earlier run published in
+    another document. A plain object (not a closure over the phase) so Ray tasks can take it."""
+
+    index: SubstringIndex
+    language: str
+    n: int
+    owners: np.ndarray  # per kept document: the node key it would have if already published
+
+    def __call__(self, hashes: np.ndarray, docs: np.ndarray) -> np.ndarray:
+        return self.index.query(self.language, self.n, hashes, self.owners[docs])
 
 
 class _Texts(Sequence[str]):

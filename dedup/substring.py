@@ -21,7 +21,7 @@ dropped together with its line break.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,28 +80,41 @@ def window_hashes(tok: Tokens, n: int, respect_lines: bool) -> tuple[np.ndarray,
     return h, starts
 
 
+def repeated_hashes(hashes: np.ndarray) -> np.ndarray:
+    """Boolean per window: its hash occurs at least twice (only these need verification)."""
+    if len(hashes) == 0:
+        return np.zeros(0, dtype=bool)
+    _, inverse, counts = np.unique(hashes, return_inverse=True, return_counts=True)
+    return counts[inverse] >= 2
+
+
+def later_copies(hashes: np.ndarray, docs: np.ndarray, starts: np.ndarray, windows: Sequence[Hashable]) -> np.ndarray:
+    """Boolean per window: a window with the same hash *and* the same tokens (``windows``)
+    sits at an earlier (doc, start). The first occurrence is the one that stays."""
+    dup = np.zeros(len(hashes), dtype=bool)
+    seen: set[tuple[int, Hashable]] = set()
+    for w in np.lexsort((starts, docs, hashes)).tolist():
+        key = (int(hashes[w]), windows[w])
+        if key in seen:
+            dup[w] = True
+        else:
+            seen.add(key)
+    return dup
+
+
 def duplicate_windows(hashes: np.ndarray, docs: np.ndarray, starts: np.ndarray,
                       window_text: WindowText) -> np.ndarray:
     """Boolean per window: an identical window occurs at an earlier (doc, start)."""
     dup = np.zeros(len(hashes), dtype=bool)
-    if len(hashes) == 0:
-        return dup
-    order = np.lexsort((starts, docs, hashes))
-    h = hashes[order]
-    first = np.ones(len(h), dtype=bool)
-    first[1:] = h[1:] != h[:-1]
-    last = np.ones(len(h), dtype=bool)
-    last[:-1] = h[1:] != h[:-1]
-    candidates = np.flatnonzero(~(first & last))  # windows in groups of 2+
-    seen: dict[tuple[int, tuple[str, ...]], bool] = {}
-    for i in candidates:  # exact verification: equal hash and equal token sequence
-        w = order[i]
-        key = (int(h[i]), window_text(int(docs[w]), int(starts[w])))
-        if key in seen:
-            dup[w] = True
-        else:
-            seen[key] = True
+    cand = np.flatnonzero(repeated_hashes(hashes))
+    words = [window_text(int(docs[w]), int(starts[w])) for w in cand]
+    dup[cand] = later_copies(hashes[cand], docs[cand], starts[cand], words)
     return dup
+
+
+def window_string(tok: Tokens, start: int, n: int) -> str:
+    """A window's tokens as one string (tokens hold no whitespace, so "\\n" joins injectively)."""
+    return "\n".join(tok.strings[start:start + n])
 
 
 class WindowText:
@@ -110,8 +123,8 @@ class WindowText:
     def __init__(self, tokens: Sequence[Tokens], n: int) -> None:
         self.tokens, self.n = tokens, n
 
-    def __call__(self, doc: int, start: int) -> tuple[str, ...]:
-        return tuple(self.tokens[doc].strings[start:start + self.n])
+    def __call__(self, doc: int, start: int) -> str:
+        return window_string(self.tokens[doc], start, self.n)
 
 
 def removed_mask(n_tokens: int, dup_starts: np.ndarray, n: int) -> np.ndarray:
@@ -149,6 +162,14 @@ def cut(text: str, tok: Tokens, removed: np.ndarray) -> str:
     return "".join(out)
 
 
+def remove_windows(text: str | None, tok: Tokens, dup_starts: np.ndarray, n: int) -> tuple[str | None, int]:
+    """(new text, characters removed) of one document without its duplicate windows."""
+    if text is None:
+        return None, 0
+    new = cut(text, tok, removed_mask(len(tok.strings), dup_starts, n))
+    return new, len(text) - len(new)
+
+
 @dataclass
 class SubstringResult:
     texts: list[str | None]
@@ -182,9 +203,7 @@ def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None
     bounds = np.searchsorted(docs, np.arange(len(toks) + 1))
     for d, (text, tk) in enumerate(zip(texts, toks)):
         lo, hi = bounds[d], bounds[d + 1]
-        mask = removed_mask(len(tk.strings), starts[lo:hi][dup[lo:hi]], n)
-        new = cut(text, tk, mask) if text is not None else None
-        removed_chars[d] = (len(text) - len(new)) if text is not None and new is not None else 0
+        new, removed_chars[d] = remove_windows(text, tk, starts[lo:hi][dup[lo:hi]], n)
         out.append(new)
     return SubstringResult(out, removed_chars)
 

@@ -107,14 +107,8 @@ def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, st
     if cfg.pipeline == "web" and cfg.dedup.enabled:  # post-commit dedup phase (dedup/phase.py)
         from dedup.phase import DedupPhase
 
-        if cfg.runner.kind == "ray":
-            from dedup.cluster import by_size
-            from dedup.ray_dedup import cluster_ray
-
-            cluster = by_size(cluster_ray, cfg.dedup.ray_min_docs)
-            print(DedupPhase(summary.out, cfg.dedup, cluster).run().line(), file=sys.stderr)
-        else:
-            print(DedupPhase(summary.out, cfg.dedup).run().line(), file=sys.stderr)
+        # The phase decides per language (dedup.ray_min_docs) what runs on Ray.
+        print(DedupPhase(summary.out, cfg.dedup, use_ray=cfg.runner.kind == "ray").run().line(), file=sys.stderr)
     if hasattr(pipeline, "finalize"):
         pipeline.finalize(cfg, summary.out)
     from curation.stats_build import build_after_run  # keep last: after every post-commit phase

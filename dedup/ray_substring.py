@@ -1,0 +1,205 @@
+"""Exact-substring removal on Ray (the Ray twin of dedup/substring.py ``dedup_substrings``:
+same definition, same output, tests/test_dedup_ray*.py compare them).
+
+Every step is a Ray Data operator over partitions; the driver only ships the documents in
+once (blocks of doc rows) and receives the texts that changed:
+
+1. *windows*: per block of documents, the 64-bit rolling hash of every N-token window;
+2. *repeats*: a shuffle by hash; a partition keeps the windows whose hash occurs 2+ times;
+3. *window text*: a shuffle of those candidates together with the doc rows by document, so
+   each candidate picks up its actual tokens from its own document;
+4. *first occurrence*: a shuffle by hash; within a hash, windows are taken in (doc, start)
+   order and every window whose tokens equal an earlier one's is a duplicate (a hash
+   collision between different token strings removes nothing);
+5. *cut*: a shuffle of the duplicates with the doc rows by document; each document loses
+   the tokens its duplicate windows (and windows already published, ``SubstringIndex``) cover,
+   with the same character-offset rule as the local path.
+
+``python -m dedup.ray_substring IN.parquet OUT.parquet N [ADDRESS]`` runs it as a Ray job
+(IN: text, language columns; OUT: text, removed_chars).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import ray
+
+from dedup.substring import (
+    SubstringResult,
+    later_copies,
+    remove_windows,
+    repeated_hashes,
+    tokenize,
+    window_hashes,
+    window_string,
+)
+
+Published = Callable[[np.ndarray, np.ndarray], np.ndarray]
+# Rows keyed by document: doc rows (start = -1, with text) and window rows (start >= 0).
+_DOC = pa.schema([("dpart", pa.int64()), ("doc", pa.int64()), ("start", pa.int64()), ("hash", pa.uint64()),
+                  ("text", pa.string()), ("language", pa.string())])
+# Window rows keyed by hash.
+_WIN = pa.schema([("part", pa.int64()), ("hash", pa.uint64()), ("doc", pa.int64()), ("start", pa.int64()),
+                  ("window", pa.string())])
+_OUT = pa.schema([("doc", pa.int64()), ("text", pa.string()), ("removed", pa.int64())])
+
+
+def _partitions() -> int:
+    return max(2, int(ray.cluster_resources().get("CPU", 1)) * 2)
+
+
+def _window_rows(dpart: np.ndarray, doc: np.ndarray, start: np.ndarray, h: np.ndarray) -> pa.Table:
+    n = len(doc)
+    return pa.table({"dpart": dpart, "doc": doc, "start": start, "hash": h,
+                     "text": pa.nulls(n, pa.string()), "language": pa.nulls(n, pa.string())}, schema=_DOC)
+
+
+def _docs_and_windows(batch: pa.Table) -> tuple[pa.Table, pa.Table]:
+    is_doc = batch.column("start").to_numpy() < 0
+    return batch.filter(pa.array(is_doc)), batch.filter(pa.array(~is_doc))
+
+
+def _windows(batch: pa.Table, n: int, respect_lines: bool, parts: int) -> pa.Table:
+    """Step 1: (hash, doc, start) of every window of every document in the block."""
+    hs, docs, starts = [], [], []
+    for d, text, lang in zip(batch.column("doc").to_pylist(), batch.column("text").to_pylist(),
+                             batch.column("language").to_pylist()):
+        h, s = window_hashes(tokenize(text or "", lang), n, respect_lines)
+        hs.append(h)
+        starts.append(s)
+        docs.append(np.full(len(h), d, dtype=np.int64))
+    h = np.concatenate(hs) if hs else np.zeros(0, np.uint64)
+    return pa.table({"part": (h % np.uint64(parts)).astype(np.int64), "hash": h,
+                     "doc": np.concatenate(docs) if docs else np.zeros(0, np.int64),
+                     "start": np.concatenate(starts).astype(np.int64) if starts else np.zeros(0, np.int64),
+                     "window": pa.nulls(len(h), pa.string())}, schema=_WIN)
+
+
+def _repeats(batch: pa.Table, parts: int) -> pa.Table:
+    """Step 2 (grouped by hash): windows whose hash occurs at least twice, keyed by document."""
+    if batch.num_rows == 0 or "hash" not in batch.column_names:
+        return _DOC.empty_table()
+    h = batch.column("hash").to_numpy()
+    keep = repeated_hashes(h)
+    doc = batch.column("doc").to_numpy()[keep]
+    return _window_rows(doc % parts, doc, batch.column("start").to_numpy()[keep], h[keep])
+
+
+def _window_texts(batch: pa.Table, n: int, parts: int) -> pa.Table:
+    """Step 3 (grouped by document): each candidate window gets its tokens from its document."""
+    if batch.num_rows == 0 or "start" not in batch.column_names:
+        return _WIN.empty_table()
+    docs_t, wins = _docs_and_windows(batch)
+    if wins.num_rows == 0:
+        return _WIN.empty_table()
+    wanted = set(wins.column("doc").to_pylist())
+    toks = {d: tokenize(t or "", lang) for d, t, lang in zip(docs_t.column("doc").to_pylist(),
+                                                               docs_t.column("text").to_pylist(),
+                                                               docs_t.column("language").to_pylist()) if d in wanted}
+    doc, start = wins.column("doc").to_pylist(), wins.column("start").to_pylist()
+    h = wins.column("hash").to_numpy()
+    words = [window_string(toks[d], s, n) for d, s in zip(doc, start)]
+    return pa.table({"part": (h % np.uint64(parts)).astype(np.int64), "hash": h, "doc": doc, "start": start,
+                     "window": words}, schema=_WIN)
+
+
+def _first_occurrences(batch: pa.Table, parts: int) -> pa.Table:
+    """Step 4 (grouped by hash): the windows that repeat an earlier identical window."""
+    if batch.num_rows == 0 or "window" not in batch.column_names:
+        return _DOC.empty_table()
+    h, doc, start = (batch.column(c).to_numpy() for c in ("hash", "doc", "start"))
+    dup = later_copies(h, doc, start, batch.column("window").to_pylist())
+    return _window_rows(doc[dup] % parts, doc[dup], start[dup], h[dup])
+
+
+def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | None) -> pa.Table:
+    """Step 5 (grouped by document): documents without their duplicate windows (changed ones only)."""
+    if batch.num_rows == 0 or "start" not in batch.column_names:
+        return _OUT.empty_table()
+    docs_t, wins = _docs_and_windows(batch)
+    dup_starts: dict[int, list[int]] = {}
+    for d, s in zip(wins.column("doc").to_pylist(), wins.column("start").to_pylist()):
+        dup_starts.setdefault(d, []).append(s)
+    rows = [(d, t, lang) for d, t, lang in zip(docs_t.column("doc").to_pylist(), docs_t.column("text").to_pylist(),
+                                               docs_t.column("language").to_pylist())
+            if published is not None or d in dup_starts]
+    toks = [tokenize(t or "", lang) for _, t, lang in rows]
+    if published is not None and rows:  # one index query per partition, as the local path does per run
+        per_doc = [window_hashes(tk, n, respect_lines) for tk in toks]
+        hs = np.concatenate([h for h, _ in per_doc])
+        owner = np.repeat(np.array([d for d, _, _ in rows], dtype=np.int64), [len(h) for h, _ in per_doc])
+        known = published(hs, owner) if len(hs) else np.zeros(0, dtype=bool)
+        starts = np.concatenate([s for _, s in per_doc]) if per_doc else np.zeros(0, np.int64)
+        for d, s in zip(owner[known].tolist(), starts[known].tolist()):
+            dup_starts.setdefault(d, []).append(s)
+    out_doc, out_text, out_removed = [], [], []
+    for (d, text, _), tk in zip(rows, toks):
+        new, removed = remove_windows(text, tk, np.array(dup_starts.get(d, []), dtype=np.int64), n)
+        if removed:
+            out_doc.append(d)
+            out_text.append(new)
+            out_removed.append(removed)
+    return pa.table({"doc": out_doc, "text": out_text, "removed": out_removed}, schema=_OUT)
+
+
+def _blocks(table: pa.Table, parts: int) -> list[pa.Table]:
+    step = max(1, -(-table.num_rows // parts))
+    return [table.slice(i, step) for i in range(0, table.num_rows, step)] or [table]
+
+
+def dedup_substrings_ray(texts: Sequence[str | None] | pa.Array, languages: Sequence[str | None], n: int = 50,
+                         respect_lines: bool = False, published: Published | None = None) -> SubstringResult:
+    """``dedup.substring.dedup_substrings`` (same arguments but ``hash_partitions``, same
+    result), with every step in Ray tasks. ``published`` is shipped to the tasks, so it must
+    read what it needs itself (``SubstringIndex`` files on storage every node sees)."""
+    parts = _partitions()
+    ray.data.DataContext.get_current().enable_progress_bars = False
+    arrow = getattr(texts, "arrow_rows", None)  # dedup/phase.py's lazy texts: no Python strings
+    text = arrow() if arrow is not None else texts if isinstance(texts, pa.Array) else pa.array(list(texts))
+    text = text.cast(pa.string())
+    count = len(text)
+    doc = np.arange(count, dtype=np.int64)
+    doc_rows = pa.table({"dpart": doc % parts, "doc": doc, "start": np.full(count, -1, np.int64),
+                         "hash": np.zeros(count, np.uint64), "text": text,
+                         "language": pa.array(list(languages), pa.string())}, schema=_DOC)
+    docs = ray.data.from_arrow(_blocks(doc_rows, parts)).materialize()
+    windows = docs.map_batches(_windows, fn_kwargs={"n": n, "respect_lines": respect_lines, "parts": parts},
+                               batch_format="pyarrow", batch_size=None)
+    repeats = windows.groupby("part", num_partitions=parts).map_groups(
+        _repeats, fn_kwargs={"parts": parts}, batch_format="pyarrow")
+    spelled = repeats.union(docs).groupby("dpart", num_partitions=parts).map_groups(
+        _window_texts, fn_kwargs={"n": n, "parts": parts}, batch_format="pyarrow")
+    dups = spelled.groupby("part", num_partitions=parts).map_groups(
+        _first_occurrences, fn_kwargs={"parts": parts}, batch_format="pyarrow")
+    changed = dups.union(docs).groupby("dpart", num_partitions=parts).map_groups(
+        _cut, fn_kwargs={"n": n, "respect_lines": respect_lines, "published": published}, batch_format="pyarrow")
+    out: list[str | None] = text.to_pylist()
+    removed = np.zeros(count, dtype=np.int64)
+    for batch in changed.iter_batches(batch_format="pyarrow", batch_size=10_000):
+        if "doc" not in batch.column_names:
+            continue
+        for d, t, r in zip(batch.column("doc").to_pylist(), batch.column("text").to_pylist(),
+                           batch.column("removed").to_pylist()):
+            out[d], removed[d] = t, r
+    return SubstringResult(out, removed)
+
+
+def main(argv: list[str]) -> int:
+    """``python -m dedup.ray_substring IN.parquet OUT.parquet N [ADDRESS]``."""
+    ray.init(address=argv[3] if len(argv) > 3 else "auto", logging_level=logging.WARNING)
+    t = pq.read_table(argv[0])
+    res = dedup_substrings_ray(t.column("text").combine_chunks(), t.column("language").to_pylist(), n=int(argv[2]))
+    alive = len({node["NodeID"] for node in ray.nodes() if node["Alive"]})
+    pq.write_table(pa.table({"text": pa.array(res.texts, pa.string()), "removed_chars": res.removed_chars,
+                             "alive_nodes": np.full(len(res.texts), alive, np.int64)}), argv[1])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
