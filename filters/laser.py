@@ -1,9 +1,11 @@
 """LASER scoring of sentence pairs with ``laser_encoders.LaserEncoderPipeline`` (LASER2).
 
-Each batch of pairs is one scoring window: both sides are embedded (batched by tokens through
-the encoder's ``max_tokens``/``max_sentences``, on GPU when the actor has one), then every
-still-active pair gets ``laser_cosine`` and ``laser_score`` (the ratio margin against its k
-nearest neighbours in the window, see :mod:`filters.laser_margin`). Pairs below the configured
+Pairs are scored in windows, runs of consecutive pairs of one file cut by the reader
+(:mod:`filters.laser_window`), so scores do not depend on the runner's batching. Per window,
+both sides of the still-active pairs are embedded (batched by tokens through the encoder's
+``max_tokens``/``max_sentences``, on GPU when the actor has one); each gets ``laser_cosine`` and
+``laser_score`` (the ratio margin against its k nearest neighbours in the window, see
+:mod:`filters.laser_margin`). Pairs below the configured
 thresholds are rejected as ``laser_low_margin`` / ``laser_low_cosine``.
 
 A missing model directory fails when the pipeline is built, before any data is read, with
@@ -21,6 +23,7 @@ import pyarrow as pa
 from curation.assets import asset_dir
 from curation.stage import Resources, Stage, active_mask, reject, set_column
 from filters.laser_margin import cosine_scores, margin_scores
+from filters.laser_window import window_groups
 from pipelines.parallel_config import LaserConfig
 
 MODEL_FILES = ("laser2.pt", "laser2.spm", "laser2.cvocab")  # what LaserEncoderPipeline(laser="laser2") opens
@@ -48,6 +51,14 @@ def check_model_dir(cfg: LaserConfig) -> Path:
     return directory
 
 
+def select_device(requested: str, cuda_available: bool) -> str:
+    """Where the encoder runs: ``auto`` takes the GPU when this process sees one."""
+    if requested == "cuda" and not cuda_available:
+        raise RuntimeError("parallel.laser.device is cuda but no GPU is visible to this process "
+                           "(set parallel.laser.gpus: 1 so Ray places the LASER actors on GPU nodes)")
+    return "cuda" if cuda_available and requested != "cpu" else "cpu"
+
+
 class LaserStage(Stage):
     name = "laser"
     batch_is_window = True
@@ -59,21 +70,23 @@ class LaserStage(Stage):
         self.batch_size = cfg.window
         self.resources = Resources(cpus=1.0, gpus=cfg.gpus, memory_mb=4096)
         self._pipeline: Any = None
+        self.device = "cpu"
 
     def setup(self) -> None:
         import torch
         from laser_encoders import LaserEncoderPipeline
 
         directory = check_model_dir(self.cfg)
+        # As many threads as the CPUs the stage declares (what Ray reserves for it); also makes
+        # the float arithmetic, hence the scores, the same under both runners.
+        torch.set_num_threads(max(1, int(self.resources.cpus)))
         pipeline = LaserEncoderPipeline(laser="laser2", model_dir=str(directory))
         encoder = pipeline.encoder
         encoder.max_tokens = self.cfg.max_tokens
         encoder.max_sentences = self.cfg.max_sentences
-        use_cuda = torch.cuda.is_available() and self.cfg.device != "cpu"
-        if self.cfg.device == "cuda" and not use_cuda:
-            raise RuntimeError("parallel.laser.device is cuda but no GPU is visible to this process")
-        encoder.use_cuda = use_cuda
-        encoder.encoder.to("cuda" if use_cuda else "cpu")
+        self.device = select_device(self.cfg.device, torch.cuda.is_available())
+        encoder.use_cuda = self.device == "cuda"
+        encoder.encoder.to(self.device)
         self._pipeline = pipeline
 
     def embed(self, sentences: list[str]) -> np.ndarray:
@@ -88,13 +101,17 @@ class LaserStage(Stage):
         return cosine_scores(x, y), margin_scores(x, y, self.cfg.k)
 
     def process(self, batch: pa.Table) -> pa.Table:
-        active = [i for i, ok in enumerate(active_mask(batch)) if ok]
+        """Score each window of the batch on its own (:func:`filters.laser_window.window_groups`)."""
+        is_active = active_mask(batch)
         cosine: list[float | None] = [None] * batch.num_rows
         margin: list[float | None] = [None] * batch.num_rows
         reasons: list[str | None] = [None] * batch.num_rows
         details: list[str | None] = [None] * batch.num_rows
-        if active:
-            src, tgt = batch.column("src").to_pylist(), batch.column("tgt").to_pylist()
+        src, tgt = batch.column("src").to_pylist(), batch.column("tgt").to_pylist()
+        for rows in window_groups(batch):
+            active = [i for i in rows if is_active[i]]
+            if not active:
+                continue
             cos, mar = self.score([src[i] for i in active], [tgt[i] for i in active])
             windowed = len(active) > self.cfg.k  # a margin needs neighbours besides the pair itself
             for j, i in enumerate(active):

@@ -42,7 +42,10 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
 
 def runner_options(cfg: PipelineConfig) -> dict[str, Any]:
     """How the runners read and partition this pipeline's units."""
-    return {"reader": partial(read_bitext_unit, cfg=cfg.parallel.read), "partition": PARTITION}
+    read = cfg.parallel.read
+    if cfg.parallel.laser.enabled:  # a read chunk is a LASER scoring window
+        read = read.model_copy(update={"chunk_rows": cfg.parallel.laser.window})
+    return {"reader": partial(read_bitext_unit, cfg=read), "partition": PARTITION}
 
 
 def finalize(cfg: PipelineConfig, out: str | Path) -> None:

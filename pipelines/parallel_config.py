@@ -25,8 +25,13 @@ class BitextReadConfig(_Model):
     # Language codes of the two sides; null: taken from file names / TMX xml:lang / Parquet columns.
     src_lang: str | None = None
     tgt_lang: str | None = None
-    # Pairs per chunk handed to the stages (bounds a read task's memory).
+    # Pairs per chunk handed to the stages (bounds a read task's memory). With LASER on, a chunk
+    # is one scoring window and this is set to parallel.laser.window.
     chunk_rows: int = Field(2048, ge=1)
+    # A chunk also ends before its src+tgt text passes this many UTF-8 bytes (paragraph pairs).
+    # 1 MiB: our choice, so a chunk plus the Ray runner's 4 MB block stays under the 6 MB at
+    # which Ray Data slices a block (that would split a LASER window).
+    max_chunk_bytes: int = Field(1 << 20, ge=1)
 
 
 class BitextRulesConfig(_Model):
@@ -81,7 +86,10 @@ class LaserConfig(_Model):
     max_sentences: int | None = Field(None, ge=1)
     # k nearest neighbours for the ratio margin (Artetxe & Schwenk 2019 use k=4).
     k: int = Field(4, ge=1)
-    # Pairs per scoring window: margins compare each pair with the others in its window.
+    # Pairs per scoring window: margins compare each pair with the others in its window. A
+    # window is a run of consecutive pairs of one input file (a read chunk, also cut by
+    # read.max_chunk_bytes), so its rows do not depend on the runner. 2048: our choice (k=4
+    # neighbours among ~2k candidates, as mining does per block).
     window: int = Field(2048, ge=2)
     # Rejection thresholds; null disables. WikiMatrix mines with margin >= 1.04 (Schwenk et al.).
     min_margin: float | None = 1.04

@@ -11,6 +11,7 @@ import pytest
 
 from curation import schema
 from curation.io.bitext import iter_pairs, langs_from_name, read_bitext_unit
+from curation.io.bitext_schema import WINDOW, WINDOW_ROWS
 from pipelines.parallel_config import BitextReadConfig
 
 TATOEBA = "tatoeba-test-v2021-08-07"
@@ -158,3 +159,21 @@ def test_chunks_carry_the_unit_total_on_the_last_chunk(eng_fra):
     assert set(chunks[-1].column(schema.UNIT_TOTAL).to_pylist()) == {12681}
     assert set(chunks[0].column(schema.UNIT_TOTAL).to_pylist()) == {None}
     assert chunks[-1].column(schema.RECORD_INDEX).to_pylist()[-1] == 12680
+
+
+def test_chunks_are_numbered_windows_cut_at_the_row_or_text_byte_limit(eng_fra):
+    src_path = eng_fra / f"{TATOEBA}.eng"
+    chunks = list(read_bitext_unit(str(src_path), "u", BitextReadConfig(chunk_rows=64, max_chunk_bytes=3000)))
+    assert [c.num_rows for c in chunks[:8]] == [24, 30, 25, 11, 13, 14, 26, 27]
+    assert sum(c.num_rows for c in chunks) == 12681
+    src, tgt = lines(src_path), lines(eng_fra / f"{TATOEBA}.fra")
+    sizes = [len(a.encode()) + len(b.encode()) for a, b in zip(src, tgt)]
+    start = 0
+    for k, chunk in enumerate(chunks):
+        assert set(chunk.column(WINDOW).to_pylist()) == {k}
+        assert set(chunk.column(WINDOW_ROWS).to_pylist()) == {chunk.num_rows}
+        end = start + chunk.num_rows
+        assert chunk.num_rows <= 64 and sum(sizes[start:end]) <= 3000
+        if end < len(sizes):  # cut only where the next pair would pass a limit
+            assert chunk.num_rows == 64 or sum(sizes[start:end + 1]) > 3000
+        start = end

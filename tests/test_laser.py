@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import numpy as np
+import pyarrow as pa
 import pytest
 
 from curation import schema
-from curation.io.bitext_schema import from_rows
-from filters.laser import LaserModelMissing, LaserStage, check_model_dir
+from curation.io.bitext_schema import WINDOW, WINDOW_ROWS, from_rows
+from curation.stage import set_column
+from filters.laser import LaserModelMissing, LaserStage, check_model_dir, select_device
 from filters.laser_margin import cosine_scores, margin_scores
+from filters.laser_window import WindowSplitError, window_groups
 from pipelines.parallel_config import LaserConfig
 from tests.test_laser_tiny_model import build_tiny_laser, tatoeba_lines
 
@@ -97,3 +100,68 @@ def test_a_window_too_small_for_k_neighbours_gets_no_margin(tiny_laser):
     out = stage_for(tiny_laser, k=4)(pairs_table(["a cat.", "a dog."], ["a cat.", "the sea."]))
     assert out.column("laser_score").to_pylist() == [None, None]
     assert out.column("reject_reason").to_pylist() == [None, None]
+
+
+def windowed(table, unit: str, window: int):
+    n = table.num_rows
+    table = table.set_column(table.schema.get_field_index(schema.UNIT_ID), schema.UNIT_ID, pa.array([unit] * n))
+    table = set_column(table, WINDOW, pa.array([window] * n, pa.int64()))
+    return set_column(table, WINDOW_ROWS, pa.array([n] * n, pa.int64()))
+
+
+def test_window_groups_finds_whole_windows_of_several_units():
+    a = windowed(pairs_table(["a"] * 3, ["b"] * 3), "u1", 0)
+    b = windowed(pairs_table(["c"] * 2, ["d"] * 2), "u2", 5)
+    c = windowed(pairs_table(["e"] * 2, ["f"] * 2), "u1", 1)
+    assert window_groups(pa.concat_tables([a, b, c])) == [[0, 1, 2], [3, 4], [5, 6]]
+
+
+def test_rows_without_window_numbers_form_one_window():
+    assert window_groups(pairs_table(["a"] * 3, ["b"] * 3)) == [[0, 1, 2]]
+
+
+def test_a_batch_with_part_of_a_window_is_an_error():
+    table = windowed(pairs_table(["a"] * 4, ["b"] * 4), "u1", 2)
+    with pytest.raises(WindowSplitError, match="window 2 of unit u1 has 3 of its 4 rows"):
+        window_groups(table.slice(0, 3))
+
+
+def test_a_batch_of_several_windows_scores_each_window_alone(tiny_laser, shared_data):
+    lines = tatoeba_lines(shared_data, 40)
+    first = windowed(pairs_table(lines[:12], lines[40:52]), "u", 0)
+    second = windowed(pairs_table(lines[12:22], lines[52:62]), "u", 1)
+    stage = stage_for(tiny_laser, k=3, min_margin=None)
+    alone = pa.concat_tables([stage(first), stage(second)])
+    together = stage(pa.concat_tables([first, second]))
+    for col in ("laser_cosine", "laser_score"):
+        assert together.column(col).to_pylist() == alone.column(col).to_pylist()
+    assert None not in together.column("laser_score").to_pylist()
+
+
+def test_device_auto_takes_the_gpu_only_when_one_is_visible():
+    assert select_device("auto", cuda_available=False) == "cpu"
+    assert select_device("auto", cuda_available=True) == "cuda"
+    assert select_device("cpu", cuda_available=True) == "cpu"
+    assert select_device("cuda", cuda_available=True) == "cuda"
+
+
+def test_device_cuda_without_a_gpu_is_an_error():
+    with pytest.raises(RuntimeError, match="device is cuda but no GPU is visible"):
+        select_device("cuda", cuda_available=False)
+
+
+def test_stage_puts_the_encoder_on_the_selected_device(tiny_laser):
+    import torch
+
+    stage = stage_for(tiny_laser)
+    expected = "cuda" if torch.cuda.is_available() else "cpu"
+    assert stage.device == expected and stage._pipeline.encoder.use_cuda == (expected == "cuda")
+    assert {p.device.type for p in stage._pipeline.encoder.encoder.parameters()} == {expected}
+
+
+@pytest.mark.skipif(not __import__("torch").cuda.is_available(), reason="needs a GPU")
+def test_gpu_scores_match_cpu_scores(tiny_laser, shared_data):
+    lines = tatoeba_lines(shared_data, 30)
+    gpu, cpu = stage_for(tiny_laser, device="cuda"), stage_for(tiny_laser, device="cpu")
+    for x, y in zip(gpu.score(lines[:30], lines[30:60]), cpu.score(lines[:30], lines[30:60])):
+        assert np.allclose(x, y, atol=1e-4)

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from curation import schema
-from curation.io.bitext_schema import from_rows
+from curation.io.bitext_schema import WINDOW, WINDOW_ROWS, from_rows
 from curation.io.fs import is_url, open_input
 from filters.language_names import normalise_code
 from pipelines.parallel_config import BitextReadConfig
@@ -247,20 +247,37 @@ def iter_pairs(uri: str, unit_id: str, cfg: BitextReadConfig) -> Iterator[dict]:
                "reject_detail": cause[:500], schema.UNIT_ID: unit_id, schema.RECORD_INDEX: index}
 
 
+def _text_bytes(row: dict) -> int:
+    return sum(len(row[k].encode("utf-8")) for k in ("src", "tgt") if isinstance(row.get(k), str))
+
+
+def _chunk(rows: list[dict], window: int) -> pa.Table:
+    for row in rows:
+        row[WINDOW], row[WINDOW_ROWS] = window, len(rows)
+    return from_rows(rows)
+
+
 def read_bitext_unit(uri: str, unit_id: str, cfg: BitextReadConfig) -> Iterator[pa.Table]:
-    """Chunks of ``cfg.chunk_rows`` pairs; the last chunk's rows carry the unit total (never empty)."""
+    """Chunks of at most ``cfg.chunk_rows`` pairs and ``cfg.max_chunk_bytes`` of text.
+
+    Chunks are cut from the data alone, so each is a LASER scoring window whose rows are the
+    same under every runner (rows carry ``_window``/``_window_rows``). The last chunk's rows
+    carry the unit total; it is never empty.
+    """
     pending: list[dict] = []
-    total = 0
+    size = window = total = 0
     for row in iter_pairs(uri, unit_id, cfg):
+        n = _text_bytes(row)
+        if pending and (len(pending) >= cfg.chunk_rows or size + n > cfg.max_chunk_bytes):
+            yield _chunk(pending, window)
+            pending, size, window = [], 0, window + 1
         pending.append(row)
+        size += n
         total += 1
-        if len(pending) > cfg.chunk_rows:  # hold one back so the last chunk is never empty
-            yield from_rows(pending[: cfg.chunk_rows])
-            pending = pending[cfg.chunk_rows:]
     if total == 0:
         pending = [{"id": schema.stable_id(uri, "input_empty"), "source": uri, "reject_reason": "input_empty",
                     "reject_detail": "no pairs in the file", schema.UNIT_ID: unit_id, schema.RECORD_INDEX: 0}]
         total = 1
     for row in pending:
         row[schema.UNIT_TOTAL] = total
-    yield from_rows(pending)
+    yield _chunk(pending, window)

@@ -29,8 +29,15 @@ BITEXT_SCHEMA = pa.schema(
         pa.field(schema.UNIT_ID, pa.string(), nullable=False),
         pa.field(schema.RECORD_INDEX, pa.int64(), nullable=False),
         pa.field(schema.UNIT_TOTAL, pa.int64()),
+        pa.field("_window", pa.int64()),
+        pa.field("_window_rows", pa.int64()),
     ]
 )
+
+# A read chunk is a LASER scoring window: its number within the unit, and its row count (so a
+# stage can tell a whole window from one a runner cut). Null for tables not built by the reader.
+WINDOW = "_window"
+WINDOW_ROWS = "_window_rows"
 
 # Kept pairs are partitioned by this column: OUT/data/pair=<src>-<tgt>/part-<unit>.parquet.
 PARTITION = "pair"

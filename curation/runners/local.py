@@ -14,8 +14,9 @@ from curation.stage import Stage
 
 
 def apply_stage(stage: Stage, table: pa.Table) -> pa.Table:
-    """Run ``stage`` over ``table`` in slices of its batch size."""
-    if table.num_rows <= stage.batch_size:
+    """Run ``stage`` over ``table`` in slices of its batch size; a stage that scores windows
+    gets the whole table (it finds its windows in the rows, wherever a runner cut batches)."""
+    if stage.batch_is_window or table.num_rows <= stage.batch_size:
         return stage(table)
     parts = [stage(table.slice(i, stage.batch_size)) for i in range(0, table.num_rows, stage.batch_size)]
     return pa.concat_tables(parts)

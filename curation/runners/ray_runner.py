@@ -105,12 +105,14 @@ def group_resources(group: list[Stage]) -> Resources:
                      memory_mb=sum(mem) if mem else None)
 
 
-def group_batch_size(group: list[Stage]) -> int:
+def group_batch_size(group: list[Stage]) -> int | None:
     """Rows per batch handed to a pool: the smallest batch of its stages, so rows stream to the
     writer (and units commit) at the pace of the finest stage; each stage still slices its own
-    batches. A stage whose batch is a scoring window keeps its full window."""
-    windows = [s.batch_size for s in group if s.batch_is_window]
-    return max(windows) if windows else min(s.batch_size for s in group)
+    batches. A pool with a window-scoring stage takes whole blocks (None): blocks hold whole
+    read chunks, while batches of N rows would cut the reader's windows anywhere."""
+    if any(s.batch_is_window for s in group):
+        return None
+    return min(s.batch_size for s in group)
 
 
 def _write(batch: pa.Table, out: str, run_id: str) -> pa.Table:
