@@ -39,6 +39,11 @@ def test_too_long(flores):
     assert (v.reason, v.detail) == ("too_long", f"{len(flores['fr'][4] * 6)} > 1000 characters")
 
 
+def test_too_short():
+    v = check_pair("Hi.", "Salut.", "en", "fr", BitextRulesConfig(min_chars=5))
+    assert (v.reason, v.detail) == ("too_short", "3 < 5 characters")
+
+
 def test_unsupported_language(flores):
     assert reason(flores["en"][4], flores["fr"][4], "en", "sw") == "language_unsupported"
 

@@ -82,6 +82,16 @@ def test_missing_model_directory_fails_at_start_up_with_the_download_command(tmp
             in str(err.value))
 
 
+def test_default_model_directory_is_the_asset_dir_and_named_in_the_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("CURATION_ASSETS", str(tmp_path))
+    with pytest.raises(LaserModelMissing) as err:
+        check_model_dir(LaserConfig(enabled=True))
+    assert str(err.value) == (
+        f"LASER model not found: {tmp_path / 'laser'} lacks laser2.pt, laser2.spm, laser2.cvocab; download it with: "
+        f"python -m laser_encoders.download_models --laser laser2 --model-dir {tmp_path / 'laser'} "
+        "(or set parallel.laser.enabled: false)")
+
+
 def test_stage_scores_active_pairs_and_rejects_below_the_margin(tiny_laser, shared_data):
     lines = tatoeba_lines(shared_data, 12)
     src = lines[:12]

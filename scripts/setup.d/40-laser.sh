@@ -4,7 +4,7 @@
 # fairseq-fixed fork provides the same `fairseq` module, so laser-encoders goes in with --no-deps.
 # torch is pinned: torch==2.13.0 resolves to the CPU build here, an unpinned torch pulls GBs of CUDA.
 # LASER weights are NOT downloaded (no machine here reaches that host): users run
-#   python -m laser_encoders.download_models --model-dir DIR
+#   python -m laser_encoders.download_models --laser laser2 --model-dir DIR
 # and set laser.model_dir; the tests build a tiny LASER-format checkpoint themselves.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
