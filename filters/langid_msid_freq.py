@@ -27,6 +27,7 @@ import math
 import sys
 import zipfile
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from filters.langid_msid import FREQ_NAME, words
@@ -78,10 +79,14 @@ class FreqTable:
     malay: dict[str, float]
     indonesian: dict[str, float]
 
+    @cached_property
+    def floors(self) -> tuple[float, float]:
+        """The smallest ln frequency of each list (computed once: the lists hold ~30,000 words)."""
+        return min(self.malay.values(), default=0.0), min(self.indonesian.values(), default=0.0)
+
     def score(self, text: str, clip: float = CLIP, missing_below: float = MISSING_BELOW) -> float:
         """Clipped sum of ms-vs-id log-frequency ratios over the text's distinct words (>0: Malay)."""
-        floor_ms = min(self.malay.values(), default=0.0) - missing_below
-        floor_id = min(self.indonesian.values(), default=0.0) - missing_below
+        floor_ms, floor_id = (f - missing_below for f in self.floors)
         total = 0.0
         for w in words(text):
             a, b = self.malay.get(w), self.indonesian.get(w)
