@@ -10,12 +10,14 @@ language, and boilerplate (menus, cookie banners).
 from __future__ import annotations
 
 import random
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 import numpy as np
 
 KINDS = ("shuffled", "chars", "other_lang", "boilerplate")
 NO_SPACES = frozenset({"zh", "ja", "th"})  # scripts that do not space words: shuffle characters
+NO_SPACE_WORD = {"zh": 2, "ja": 2, "th": 4}  # code points per menu item there (Thai words are longer)
 COOKIE = ("We use cookies to improve your experience on our website. By continuing to browse, you agree "
           "to our use of cookies. Accept all | Reject | Cookie settings | Privacy policy")
 
@@ -49,6 +51,23 @@ def chars_replaced(s: str, alphabet: Sequence[str], rng: random.Random, share: f
     return "".join(chars)
 
 
+def _letter_runs(s: str) -> list[str]:
+    runs, cur = [], []
+    for c in s:
+        if c.isalpha() or unicodedata.category(c)[0] == "M":  # Thai vowel signs are marks
+            cur.append(c)
+        elif cur:
+            runs.append("".join(cur))
+            cur = []
+    return runs + (["".join(cur)] if cur else [])
+
+
+def _no_space_words(s: str, size: int = 2) -> list[str]:
+    """Word-sized menu items for zh/ja/th: consecutive ``size``-code-point pieces of each run of
+    letters (most Chinese words have two characters; single characters make no menu)."""
+    return [run[i:i + size] for run in _letter_runs(s) for i in range(0, len(run) - size + 1, size)]
+
+
 def boilerplate(i: int, words: Sequence[str], rng: random.Random) -> str:
     """A navigation menu of the language's own words (even i) or an English cookie banner (odd i)."""
     if i % 2 or len(words) < 8:
@@ -62,7 +81,8 @@ def corrupt(lang: str, clean: Sequence[str], others: Mapping[str, Sequence[str]]
     """One corrupted line per clean line and kind; ``others``: other languages' clean lines."""
     rng = random.Random(f"{seed}-{lang}")
     alphabet = [c for c in "".join(clean) if not c.isspace()]
-    words = [w for s in clean for w in (list(s) if lang in NO_SPACES else s.split()) if w.strip()]
+    size = NO_SPACE_WORD.get(lang)
+    words = [w for s in clean for w in (_no_space_words(s, size) if size else s.split()) if w.strip()]
     pool = [x for x in sorted(others) if x != lang and others[x]]
     return {
         "shuffled": [shuffled(s, lang, rng) for s in clean],

@@ -72,15 +72,23 @@ def _run(cmd: list[str], stdin: Path, stdout: Path) -> None:
         raise RuntimeError(f"{Path(cmd[0]).name} failed (exit {proc.returncode}): {' | '.join(tail)}")
 
 
-def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads: int = 1) -> Path:
-    """Unigram SentencePiece on normalised text; the vocabulary size is a soft cap on small data."""
+def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads: int = 1,
+                        byte_fallback: bool = False) -> Path:
+    """Unigram SentencePiece on normalised text; the vocabulary size is a soft cap on small data.
+
+    ``byte_fallback``: characters outside the vocabulary become UTF-8 byte pieces (256 of the
+    vocabulary) instead of one ``<unk>`` piece per run. Every training character is then covered
+    (coverage 1.0), so KenLM never sees a byte piece in training and scores each one as ``<unk>``:
+    a run of unseen characters costs per byte, not once (see ``filters/lm_script.py``).
+    """
     import sentencepiece as spm
 
     def run(size: int) -> None:
         spm.SentencePieceTrainer.train(
             input=str(text_file), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
             hard_vocab_limit=False,  # small corpora cannot fill a large vocabulary; take what fits
-            character_coverage=0.9999, num_threads=threads, input_sentence_size=2_000_000,
+            character_coverage=1.0 if byte_fallback else 0.9999, byte_fallback=byte_fallback,
+            num_threads=threads, input_sentence_size=2_000_000,
             shuffle_input_sentence=True, minloglevel=2)
 
     try:
@@ -96,16 +104,23 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
 
 
 def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 5, vocab_size: int = 8000,
-             memory: str = "1G", threads: int = 1, keep_arpa: bool = False) -> TrainedLM:
+             memory: str = "1G", threads: int = 1, keep_arpa: bool = False,
+             scripts: frozenset[str] | None = None, byte_fallback: bool = False) -> TrainedLM:
     """Train ``out_dir/<lang>.sp.model`` and ``out_dir/<lang>.arpa.bin`` from raw text lines.
 
     ``memory`` is lmplz's ``-S``: its default reserves 80% of RAM, unusable on a shared worker.
     ``keep_arpa`` also keeps the text ARPA file (``<lang>.arpa``) for inspection.
+    ``scripts``: keep only letters of these scripts in the training text (``filters.lm_script``);
+    ``byte_fallback``: see ``train_sentencepiece``. The default models use both.
     """
     import sentencepiece as spm
 
     lmplz, build_binary = kenlm_tool("lmplz"), kenlm_tool("build_binary")
     text = normalized_lines(lines)
+    if scripts is not None:
+        from filters.lm_script import strip_foreign
+
+        text = [t for t in (strip_foreign(x, scripts) for x in text) if t]
     if len(text) < 2:
         raise ValueError(f"too little training text for {lang!r}: {len(text)} non-empty lines")
     out = Path(out_dir)
@@ -114,7 +129,7 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
         tmp = Path(tmp_s)
         norm = tmp / "normalized.txt"
         norm.write_text("\n".join(text) + "\n", encoding="utf-8")
-        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads)
+        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads, byte_fallback)
         sp = spm.SentencePieceProcessor(model_file=str(sp_model))
         pieces = [" ".join(p) for p in sp.encode(text, out_type=str)]
         tokenized = tmp / "tokenized.txt"

@@ -37,3 +37,11 @@ def test_one_corruption_per_line_and_kind(shared_data):
     assert tuple(out) == KINDS
     assert all(len(v) == 20 for v in out.values())
     assert out["other_lang"] == de
+
+
+def test_menus_without_spaces_are_made_of_word_sized_items():
+    zh = ["我们今天去公园散步，好吗？", "中国人民银行发布新的政策。"] * 4
+    menu = corrupt("zh", zh, {"zh": zh, "de": ["ein Satz"]})["boilerplate"][0]
+    items, year = menu.rsplit(" © ", 1)
+    parts = [p for sep in (" | ", " » ", " · ") if sep in items for p in items.split(sep)]
+    assert len(parts) == 8 and all(len(p) == 2 for p in parts) and year.isdigit()
