@@ -1,9 +1,15 @@
-"""A helper process that runs one function per item under a hard wall-clock limit.
+"""A helper process that runs one function per item under a hard time limit.
 
 A pathological page can hang inside C code (lxml) where no Python signal reaches it. The
 only stop that always works is killing the process that runs it, so extraction runs in a
 child; on a time-out the child is killed and restarted and the batch goes on. The parent
 (a Ray actor or the local runner) is never lost.
+
+The limit is on the CPU time the child spends on one item, not on the wall clock: on a busy
+node (other actors, other jobs) a page's wall time stretches with the load, and a wall-clock
+limit would reject a page in one run and keep it in the next. CPU time depends on the page
+only, so reruns give the same rows. A wall-clock backstop (``WALL_BACKSTOP`` × the limit)
+still stops a child that is stuck without computing.
 """
 
 from __future__ import annotations
@@ -19,11 +25,27 @@ from collections.abc import Callable
 from typing import IO, Any
 
 _HEADER = struct.Struct("<Q")
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+WALL_BACKSTOP = 4.0  # wall seconds per CPU second of the limit before a child counts as stuck
+_POLL_S = 0.1  # how often a long item's CPU time is read; a quick item answers before that
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a live process from /proc (None where there is no /proc)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS  # utime, stime: fields 14 and 15
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def write_frame(stream: IO[bytes], obj: Any) -> None:
     data = pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL)
-    stream.write(_HEADER.pack(len(data)) + data)
+    view = memoryview(_HEADER.pack(len(data)) + data)
+    while view:  # an unbuffered pipe may take part of it per call
+        n = stream.write(view)
+        view = view[n or 0:]
     stream.flush()
 
 
@@ -65,8 +87,10 @@ class ChildPool:
         env = dict(os.environ)
         root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
         env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH")) if p)
+        # Unbuffered: a buffered reader may pull the next answer into its buffer along with
+        # this one, and select() on the pipe would then wait for data that already arrived.
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", self.module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env
+            [sys.executable, "-m", self.module], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env, bufsize=0
         )
         assert self.proc.stdin is not None and self.proc.stdout is not None
         write_frame(self.proc.stdin, {"init": self.init, "memory_limit_mb": self.memory_limit_mb})
@@ -85,8 +109,28 @@ class ChildPool:
         self.restarts += 1
         self.start()
 
+    def _wait(self, timeout_s: float) -> str | None:
+        """Wait for the child's next answer; the reason when it ran out of time, else None."""
+        assert self.proc is not None and self.proc.stdout is not None
+        pid, t0 = self.proc.pid, time.monotonic()
+        cpu0 = cpu_seconds(pid)
+        backstop = timeout_s * WALL_BACKSTOP
+        while True:
+            wall = time.monotonic() - t0
+            cpu = cpu_seconds(pid) if cpu0 is not None else None
+            used = wall if cpu is None or cpu0 is None else cpu - cpu0
+            if used >= timeout_s:
+                return f"more than {timeout_s:g} s of {'CPU' if cpu is not None else 'wall'} time"
+            if wall >= backstop:
+                return f"no result within {backstop:g} s (wall clock)"
+            wait = min(_POLL_S, backstop - wall, timeout_s - used)
+            ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, wait))
+            if ready:
+                return None
+
     def map(self, items: list[Any], timeout_s: float) -> list[tuple[str, Any]]:
-        """Return one (status, value) per item: ok, timeout, error or crash."""
+        """Return one (status, value) per item: ok, timeout, error or crash. ``timeout_s`` is
+        the CPU time one item may use (see the module docstring)."""
         results: list[tuple[str, Any]] = []
         while len(results) < len(items):
             if self.proc is None:
@@ -99,10 +143,9 @@ class ChildPool:
                 self._restart()
                 continue
             for _ in todo:
-                deadline = time.monotonic() + timeout_s
-                ready, _, _ = select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))
-                if not ready:
-                    results.append(("timeout", f"no result within {timeout_s:g} s"))
+                late = self._wait(timeout_s)
+                if late:
+                    results.append(("timeout", late))
                     self._restart()
                     break
                 try:

@@ -83,8 +83,10 @@ class ExtractConfig(_Model):
     include_images: bool = False
     deduplicate: bool = False
     fast: bool = False
-    # Wall-clock limit per document; the extraction child process is killed past it.
-    # 10 s: ~500x the median page here (~17 ms); DataTrove uses 1 s per page.
+    # CPU seconds one document may use; the extraction child process is killed past it (or
+    # past 4x as many wall seconds, if it is stuck without computing). CPU time, not wall time,
+    # so a loaded node rejects the same pages as an idle one (curation/child.py).
+    # 10 s: ~500x the median page here (~17 ms); DataTrove uses 1 s of wall time per page.
     timeout_s: float = Field(10.0, gt=0)
     batch_size: int = Field(32, ge=1)
     # Extracted texts shorter than this count as extract_empty.

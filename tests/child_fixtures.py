@@ -13,6 +13,8 @@ def make(_: object) -> Callable[[str], str]:
     def handle(item: str) -> str:
         if item == "hang":
             time.sleep(3600)
+        if item == "nap":  # slow on the wall clock, as on a loaded node, but computes nothing
+            time.sleep(1.5)
         if item == "die":
             os._exit(3)
         if item == "raise":

@@ -13,6 +13,16 @@ def test_a_hanging_item_is_killed_and_the_rest_still_run():
         pool.stop()
 
 
+def test_the_limit_counts_cpu_time_so_a_slow_wall_clock_alone_is_no_timeout():
+    pool = ChildPool("tests.child_fixtures", None)
+    try:
+        out = pool.map(["nap", "e"], timeout_s=1.0)  # 1.5 s of wall time, almost no CPU time
+        assert out == [("ok", "NAP"), ("ok", "E")]
+        assert pool.restarts == 0
+    finally:
+        pool.stop()
+
+
 def test_a_dying_child_is_reported_and_replaced():
     pool = ChildPool("tests.child_fixtures", None)
     try:

@@ -5,9 +5,9 @@ By default consecutive CPU stages are *fused* into one actor that runs them in s
 and a node with N CPUs runs N whole pipelines instead of a fixed split of its CPUs between
 six pools (whose minimum sizes alone can exceed a small node and stall the run). A GPU stage
 always gets a pool of its own. Pools are sized from the declared resources, and each actor
-calls ``setup()`` once, so models load once per actor. The last operator writes fragments
-and reports them; the driver sees only those small reports and launches a commit task per
-finished unit.
+calls ``setup()`` once, so models load once per actor. The last pool's actors write their
+batches' fragments themselves and hand on only small reports; the driver sees those and
+launches a commit task per finished unit.
 """
 
 from __future__ import annotations
@@ -70,10 +70,16 @@ BLOCK_BYTES = 4 * 1024 * 1024
 
 
 class _StageActor:
-    """One actor of a pool: runs its stages in order on every batch (one stage unless fused)."""
+    """One actor of a pool: runs its stages in order on every batch (one stage unless fused).
 
-    def __init__(self, stages: list[Stage]) -> None:
+    The last pool also writes its batch's fragments and hands on only the small reports: the
+    processed rows never cross the object store, and no separate write tasks (each a worker
+    process importing pyarrow and the stages' modules) compete with the pool for its CPUs.
+    """
+
+    def __init__(self, stages: list[Stage], write_to: tuple[str, str] | None = None) -> None:
         self.stages = stages
+        self.write_to = write_to
         for stage in stages:
             stage.setup()
             stage._ready = True
@@ -81,6 +87,8 @@ class _StageActor:
     def __call__(self, batch: pa.Table) -> pa.Table:
         for stage in self.stages:
             batch = apply_stage(stage, batch)
+        if self.write_to:
+            return _write(batch, *self.write_to)
         return batch
 
 
@@ -187,20 +195,22 @@ def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress:
     groups = group_stages(stages, ctx.cfg.runner.fuse_stages)
     have = ray.cluster_resources()
     sizes = pool_sizes([group_resources(g) for g in groups], have.get("CPU", 1.0), cap, have.get("GPU", 0.0))
-    # Reading (decode ~0.5 ms a record), writing (one Parquet fragment per batch) and the
-    # commit are light: at zero CPUs they never stand between a pool and the CPUs it was sized
-    # for; read-ahead is bounded by the widest pool so it cannot flood the object store.
+    # Reading (decode ~0.5 ms a record) and the commit are light: at zero CPUs they never stand
+    # between a pool and the CPUs it was sized for; read-ahead is bounded by the widest pool so
+    # it cannot flood the object store. The last pool writes its own fragments (_StageActor).
     ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
                         num_cpus=0, concurrency=max(sizes, default=1))
-    for group, size in zip(groups, sizes):
+    for i, (group, size) in enumerate(zip(groups, sizes)):
+        write_to = (str(ctx.out), ctx.run_id) if i == len(groups) - 1 else None
         # A fixed pool: Ray Data's backlog-aware autoscaling starts one actor and, on a small
         # node, never adds the second, so one CPU would idle for the whole run.
         ds = ds.map_batches(
-            _StageActor, fn_constructor_args=(group,), batch_size=group_batch_size(group), batch_format="pyarrow",
-            compute=ray.data.ActorPoolStrategy(size=size), **_ray_args(group_resources(group)),
+            _StageActor, fn_constructor_args=(group, write_to), batch_size=group_batch_size(group),
+            batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=size), **_ray_args(group_resources(group)),
         )
-    ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
-                        batch_format="pyarrow", num_cpus=0)
+    if not groups:
+        ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
+                            batch_format="pyarrow", num_cpus=0)
     commit = ray.remote(num_cpus=0, max_retries=5)(commit_unit)
     tracker = UnitTracker()
     pending: dict[Any, Unit] = {}
