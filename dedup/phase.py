@@ -352,4 +352,6 @@ class _Same(Sequence[str]):
         return self.n
 
     def __getitem__(self, i: Any) -> Any:
+        if not -self.n <= i < self.n:
+            raise IndexError(i)  # what ends iteration over a Sequence
         return self.value

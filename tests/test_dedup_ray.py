@@ -106,3 +106,47 @@ def test_ray_signature_only_verification_equals_local(ray_local: None, shared_da
     res = cluster_ray(nodes, keys, sigs, 0.9)
     assert np.array_equal(res.cluster_id, local.cluster_id)
     assert np.array_equal(res.keep, local.keep)
+
+
+def _phase_rows(out: Path) -> dict[str, dict]:
+    import pyarrow.parquet as pq
+
+    rows = {}
+    for where in ("data/language=de", "rejected"):
+        for f in sorted(out.glob(f"{where}/*.parquet")):
+            rows.update({r["id"]: {**r, "_file": f.name} for r in pq.read_table(f).to_pylist()})
+    return rows
+
+
+def _index_rows(out: Path) -> list[tuple]:
+    import pyarrow.parquet as pq
+
+    return sorted(tuple(r.values()) for f in sorted(out.glob("_index/substring/**/*.parquet"))
+                  for r in pq.read_table(f).to_pylist())
+
+
+def test_phase_on_ray_writes_what_the_local_phase_writes(ray_local: None, shared_data: Path, tmp_path: Path) -> None:
+    from curation.config import DedupConfig
+    from dedup.phase import DedupPhase
+    from tests.test_dedup_phase import _corpus, _doc, _write_part
+
+    german = (shared_data / "ntrex128" / "newstest2019-ref.deu.txt").read_text(encoding="utf-8").splitlines()
+    boiler = _doc(german, 500, 505)  # > 50 words shared across documents and runs
+    u1, u2 = _corpus(german)
+    u1 = [*u1, ("x", f"{_doc(german, 0, 10)}\n{boiler}"), ("y", f"{boiler}\n{_doc(german, 300, 310)}")]
+    u3 = [("z", f"{_doc(german, 320, 330)}\n{boiler}\nEnde."), ("w", _doc(german, 700, 740))]
+    cfg = DedupConfig(ray_min_docs=2)  # every language goes to Ray
+    summaries = {}
+    for name, use_ray in (("local", False), ("ray", True)):
+        out = tmp_path / name
+        _write_part(out, "u1", u1)
+        _write_part(out, "u2", u2)
+        first = DedupPhase(out, cfg, use_ray=use_ray).run().line()
+        _write_part(out, "u3", u3)  # a later run: its boilerplate was published by the first
+        summaries[name] = (first, DedupPhase(out, cfg, use_ray=use_ray).run().line())
+    assert summaries["ray"] == summaries["local"]
+    assert _phase_rows(tmp_path / "ray") == _phase_rows(tmp_path / "local")
+    assert _index_rows(tmp_path / "ray") == _index_rows(tmp_path / "local")
+    rows = _phase_rows(tmp_path / "ray")
+    assert rows["y"]["text"] == _doc(german, 300, 310) and rows["z"]["text"] == f"{_doc(german, 320, 330)}\nEnde."
+    assert sum(r["reject_reason"] == "near_duplicate" for r in rows.values()) == 2
