@@ -15,8 +15,9 @@ vocabulary size on held-out lines of their training sources, never on FLORES):
 * ``other_lang``: a FLORES sentence of another of the 29 languages (cycled, so both
   same-script and other-script neighbours occur);
 * ``boilerplate``: web boilerplate: a navigation menu built from the language's own words
-  (``Home``-style title-cased items joined by ``|``/``»``, a year and ``©``), or an English
-  cookie banner (alternating).
+  (``Home``-style title-cased items joined by ``|``/``»``, a year and ``©``; for zh/ja, which do
+  not space words, items are two-character pieces of the text's letter runs, four for Thai), or
+  an English cookie banner (alternating).
 
 AUC = P(perplexity of a corrupted sentence > perplexity of a clean one), ties counted half
 (Mann-Whitney). Target: AUC >= 0.95 for every language, all corruptions pooled. Also printed:
@@ -106,7 +107,7 @@ def main() -> int:
         "sentence per clean sentence and kind: `shuffled` (words; characters for zh/ja/th), `chars` (25% of "
         "characters replaced from the language's own alphabet), `other_lang` (a FLORES line of another of "
         "the 29 languages, cycled), `boilerplate` (menu of the language's own words with `|`/`»`/`©`, "
-        "alternating with an English cookie banner)",
+        "items of 2 characters for zh/ja and 4 for th; alternating with an English cookie banner)",
         "- AUC = P(ppl corrupted > ppl clean), ties half; `pooled` = all four kinds against clean",
         "- `clean>cut`, `corrupt>cut`: share above the default `perplexity_high` cutoff "
         "(filters/assets/perplexity_thresholds.yaml, calibrated on 8-line documents, so per-sentence shares "

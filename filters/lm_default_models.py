@@ -23,12 +23,13 @@ from typing import TYPE_CHECKING
 
 from curation.assets import asset_dir
 from curation.config import TARGET_LANGUAGES
+from filters.lm_script import own_scripts
 
 if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 4  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 5  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -37,6 +38,10 @@ ORDER = 5  # CCNet
 # held-out lines of the training sources from corrupted copies of them (filters/lm_corrupt.py:
 # AUC on validation text; FLORES, the test set, is never read).
 VOCAB_CANDIDATES = (500, 1000, 2000, 4000, 8000)
+# Each model learns only its own script(s) and falls back to byte pieces for anything else
+# (filters/lm_script.py): foreign letters are stripped from the training text, and unseen
+# characters cost KenLM's <unk> per UTF-8 byte. The 256 byte pieces come on top of a candidate.
+BYTE_PIECES = 256
 VALIDATION_LINES = 400  # held-out lines per language used for the choice (bounds set-up time)
 TATOEBA_CAP = 20000  # every Tatoeba set here is below this (it only bounds a future larger one)
 HOLDOUT_EVERY = 10
@@ -127,6 +132,7 @@ def split_holdout(lines: list[str]) -> tuple[list[str], list[str]]:
 
 def recipe_key() -> str:
     body = json.dumps({"v": RECIPE_VERSION, "order": ORDER, "vocab": VOCAB_CANDIDATES, "cap": TATOEBA_CAP,
+                       "scripts": {x: sorted(own_scripts(x)) for x in SOURCES}, "bytes": BYTE_PIECES,
                        "validation": VALIDATION_LINES,
                        "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
@@ -173,7 +179,8 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
         held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
         manifest["languages"][lang] = {
-            "files": files, "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": vocab,
+            "files": files, "scripts": sorted(own_scripts(lang)), "byte_fallback": True,
+            "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": vocab,
             "heldout_log10_loss_per_char": loss, "validation_auc": val_auc,
             "heldout_docs": len(docs), "arpa_bin_bytes": res.lm_path.stat().st_size,
             "arpa_bin_sha256": sha256_file(res.lm_path), "sp_model_sha256": sha256_file(res.sp_path)}
@@ -217,7 +224,8 @@ def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[st
     with tempfile.TemporaryDirectory(prefix=f"lm-select-{lang}-") as tmp:
         for vocab in VOCAB_CANDIDATES:
             d = Path(tmp) / str(vocab)
-            res = train_lm(lang, train, d, order=ORDER, vocab_size=vocab, memory=memory)
+            res = train_lm(lang, train, d, order=ORDER, vocab_size=vocab + BYTE_PIECES, memory=memory,
+                           scripts=own_scripts(lang), byte_fallback=True)
             lm = LanguageModel(d, lang, "read")
             score = round(validation_auc(lm, lang, held, held_all), 4)
             loss = log10_loss_per_char(lm, held)
