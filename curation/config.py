@@ -235,7 +235,8 @@ class DedupConfig(_Model):
     substring: SubstringConfig = Field(default_factory=lambda: SubstringConfig())
     # Deduplicate against what earlier runs published (OUT/_index/), and add to it.
     cross_run: bool = True
-    # Under the Ray runner, a language with fewer documents than this is clustered in the driver:
+    # Under the Ray runner, a language with fewer documents than this is clustered and
+    # substring-deduplicated in the driver (dedup/phase.py decides):
     # a Ray Data shuffle has ~0.3-1 s of fixed cost per language, which dominated the dedup
     # phase of small runs (11 s for 29 languages, 1.7k pages; bench/RESULTS.md), while the
     # local path gives the same clusters (tests/test_lsh.py) in milliseconds at that size.
