@@ -57,3 +57,17 @@ def test_missing_lmplz_names_the_setup_script(tmp_path, monkeypatch):
 def test_too_little_text_is_refused(tmp_path):
     with pytest.raises(ValueError, match="too little training text"):
         train_lm("en", ["   ", "only one line"], tmp_path)
+
+
+def test_train_lm_own_script_makes_foreign_text_costly(tmp_path, shared_data):
+    lines = (shared_data / "sentences" / "ru.txt").read_text(encoding="utf-8").splitlines()
+    text = tmp_path / "ru.txt"
+    text.write_text("\n".join(lines[:600]) + "\n", encoding="utf-8")
+    out = tmp_path / "lm"
+    proc = curate("train-lm", "--lang", "ru", "--text", str(text), "--out", str(out), "--vocab-size", "1256",
+                  "--memory", "100M", "--own-script")
+    assert proc.returncode == 0, proc.stderr
+    lm = LanguageModel(out, "ru")
+    assert lm.tokenize("ok").split() == ["▁", "<0x6F>", "<0x6B>"]
+    english = (shared_data / "sentences" / "en.txt").read_text(encoding="utf-8").splitlines()[0]
+    assert lm.document_perplexity(english) > max(lm.document_perplexity(x) for x in lines[600:650])

@@ -19,8 +19,13 @@ def cmd_train_lm(args: argparse.Namespace) -> int:
           f"SentencePiece (vocab <= {args.vocab_size}) then lmplz -o {args.order} -S {args.memory}",
           file=sys.stderr)
     try:
+        scripts = None
+        if args.own_script:
+            from filters.lm_script import own_scripts
+
+            scripts = own_scripts(args.lang)
         res = train_lm(args.lang, lines, args.out, order=args.order, vocab_size=args.vocab_size,
-                       memory=args.memory, threads=args.threads)
+                       memory=args.memory, threads=args.threads, scripts=scripts, byte_fallback=args.own_script)
     except LMToolMissing as err:
         return fail(str(err), EXIT_FAILED)
     except ValueError as err:
@@ -39,4 +44,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="SentencePiece vocabulary cap (soft on small text; CCNet used 65536 on Wikipedia)")
     p.add_argument("--memory", default="1G", help="lmplz -S memory cap (its default is 80%% of RAM)")
     p.add_argument("--threads", type=int, default=1, help="SentencePiece training threads")
+    p.add_argument("--own-script", action="store_true",
+                   help="the default models' recipe: train on the language's own script only and fall back to "
+                        "byte pieces (foreign text costs <unk> per byte; the vocabulary also holds 256 byte pieces)")
     p.set_defaults(func=cmd_train_lm)
