@@ -28,9 +28,10 @@ class Stage(ABC):
     name: str = "stage"
     resources: Resources = Resources()
     batch_size: int = 64
-    # True where the rows scored together change the result (LASER margins): the stage finds
-    # its windows in the rows (numbered by the reader) and runners hand it whole read chunks
-    # or Ray blocks, never slices of batch_size rows.
+    # True where the rows scored together change the result (LASER margins), or where a later
+    # stage's windows must pass through this one intact: the stage finds its windows in the
+    # rows (numbered by the reader) and runners hand it whole read chunks or Ray blocks, never
+    # slices of batch_size rows.
     batch_is_window: bool = False
 
     def __init__(self) -> None:

@@ -68,7 +68,8 @@ class LaserStage(Stage):
         super().__init__()
         self.cfg = cfg
         self.batch_size = cfg.window
-        self.resources = Resources(cpus=1.0, gpus=cfg.gpus, memory_mb=4096)
+        # LASER2 weights are 178 MB; torch plus a 12k-token batch stay well under 2 GB (our estimate).
+        self.resources = Resources(cpus=1.0, gpus=cfg.gpus, memory_mb=2048)
         self._pipeline: Any = None
         self.device = "cpu"
 

@@ -31,6 +31,8 @@ def build_stages(cfg: PipelineConfig) -> list[Stage]:
         from filters.laser import LaserStage, check_model_dir
 
         check_model_dir(p.laser)
+        for stage in stages:  # in a pool of their own (LASER on GPU, or unfused), stages before
+            stage.batch_is_window = True  # LASER take whole blocks, so windows reach it whole
         stages.append(LaserStage(p.laser))
     if p.render.augment.lexicon_path:
         from filters.bitext_augment import load_lexicon

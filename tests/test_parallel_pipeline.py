@@ -131,27 +131,41 @@ def test_missing_laser_model_fails_at_start_with_the_download_command(run):
     assert not (tmp / "o2" / "_ledger").exists()
 
 
-def test_ray_and_local_runners_give_identical_laser_scores(run):
-    """Scoring windows are read chunks (64 pairs, or fewer where 3,000 bytes of text end one):
-    Ray merges chunks into blocks, and the margins still match the local runner's to the bit."""
+@pytest.fixture(scope="module")
+def local_scores(run):
+    return runner_scores(run, "local", fuse=True)
+
+
+def runner_scores(run, runner: str, fuse: bool) -> dict[str, tuple]:
+    """Every row's (reason, text, cosine, margin) from a run whose scoring windows are read
+    chunks of 64 pairs, or fewer where 3,000 bytes of text end one."""
     tmp = run["tmp"]
     data = yaml.safe_load((tmp / "parallel.yaml").read_text(encoding="utf-8"))
     data["parallel"]["read"]["max_chunk_bytes"] = 3000
-    cfg = tmp / "windows.yaml"
+    data["runner"].update(fuse_stages=fuse, num_cpus=None if fuse else 3)  # unfused: a pool per stage
+    cfg = tmp / f"windows-{runner}-{fuse}.yaml"
     cfg.write_text(yaml.safe_dump(data), encoding="utf-8")
+    out = tmp / f"out-{runner}-{fuse}"
+    args = ["run", str(cfg), "--runner", runner, "--output", str(out)]
+    for p in run["inputs"]:
+        args += ["--input", p]
+    proc = curate(*args)
+    assert proc.returncode == 0, proc.stderr
+    t = pq.read_table(out / "rejected").to_pylist() + pq.read_table(out / "data", partitioning=None).to_pylist()
+    return {r["id"]: (r["reject_reason"], r["text"], r["laser_cosine"], r["laser_score"]) for r in t}
 
-    def rows(runner: str) -> dict[str, tuple]:
-        out = tmp / f"out-{runner}"
-        args = ["run", str(cfg), "--runner", runner, "--output", str(out)]
-        for p in run["inputs"]:
-            args += ["--input", p]
-        proc = curate(*args)
-        assert proc.returncode == 0, proc.stderr
-        t = pq.read_table(out / "rejected").to_pylist() + pq.read_table(out / "data", partitioning=None).to_pylist()
-        return {r["id"]: (r["reject_reason"], r["text"], r["laser_cosine"], r["laser_score"]) for r in t}
 
-    local = rows("local")
-    assert rows("ray") == local
-    assert len(local) == 251
-    assert sum(v[3] is not None for v in local.values()) >= 200
-    assert sum(v[0] == "laser_low_margin" for v in local.values()) >= 10
+def test_local_scores_have_margins_and_rejections(local_scores):
+    assert len(local_scores) == 251
+    assert sum(v[3] is not None for v in local_scores.values()) >= 200
+    assert sum(v[0] == "laser_low_margin" for v in local_scores.values()) >= 10
+
+
+def test_ray_gives_the_local_runners_laser_scores_exactly(run, local_scores):
+    """Ray merges chunks into blocks; margins still match the local runner's to the bit."""
+    assert runner_scores(run, "ray", fuse=True) == local_scores
+
+
+def test_ray_with_a_pool_per_stage_gives_the_same_scores(run, local_scores):
+    """As with LASER on a GPU: rows cross from the rules pool to the LASER pool between actors."""
+    assert runner_scores(run, "ray", fuse=False) == local_scores

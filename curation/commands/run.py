@@ -50,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from curation.runners.ray_runner import ClusterUnreachable, connect
 
         try:
-            connect(cfg.runner.address)
+            connect(cfg.runner.address, cfg.runner.num_cpus)
         except ClusterUnreachable as err:
             return fail(str(err), EXIT_FAILED)
     from curation.io.lock import LockHeld, OutputLock
