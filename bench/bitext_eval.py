@@ -10,6 +10,8 @@ same pairs, one set per kind:
 - numbers_altered: one digit of a number in the target changed (pairs with numbers on both sides);
 - boilerplate: web boilerplate built from each side's own words (menus, breadcrumbs, pagination,
   share links, template residue, timestamps, copyright lines).
+It prints one summary table (a row per set) and then a table per set (positives and each
+negative kind): pairs per reject reason and the rejected share per target script.
 Baseline in the same invocation: a length-ratio-only filter (ratio <= 3, the OpusFilter default),
 the classic minimal bitext cleaner. Throughput is pairs/s of BitextRulesStage in this one process.
 
@@ -160,6 +162,23 @@ def top(reasons: list[str | None], n: int = 3) -> str:
     return ", ".join(f"{r} {v}" for r, v in c.most_common(n)) or "-"
 
 
+SCRIPTS = {"Latin": "en de es fr pt tr id it ms nl pl vi cs hu ro az", "CJK/Thai": "zh ja ko th",
+           "Cyrillic/Greek": "ru uk kk el", "Arabic/Hebrew": "ar ur he", "Brahmic": "bn ne"}
+
+
+def kind_table(kind: str, pairs: list[Pair], reasons: list[str | None]) -> str:
+    """One set's table: pairs rejected by each reason, then the rejected share per target script."""
+    n = len(pairs)
+    counts = Counter(r for r in reasons if r)
+    rows = [[r, c, f"{c / n:.2%}"] for r, c in counts.most_common()] or [["(none)", 0, "0.00%"]]
+    for name, langs in SCRIPTS.items():
+        idx = [i for i, p in enumerate(pairs) if p[1] in langs.split()]
+        if idx:
+            bad = sum(reasons[i] is not None for i in idx)
+            rows.append([f"all reasons, target {name}", f"{bad}/{len(idx)}", f"{bad / len(idx):.1%}"])
+    return f"**{kind}** ({n} pairs)\n\n" + md_table(["reason", "pairs", "share of the set"], rows)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--per-direction", type=int, default=200, help="FLORES lines per direction")
@@ -189,9 +208,11 @@ def main() -> int:
     for (s, t, _, _), r in zip(pos_pairs, reasons):
         if r:
             per_lang[f"{s}-{t}"] += 1
+    details = [kind_table("positives", pos_pairs, reasons)]
     for kind in KINDS:
         pairs = neg[kind]
         reasons, secs = run_rules(stage, pairs)
+        details.append(kind_table(kind, pairs, reasons))
         total_pairs, total_secs = total_pairs + len(pairs), total_secs + secs
         rate = sum(r is not None for r in reasons) / len(pairs)
         base = sum(baseline(pairs)) / len(pairs)
@@ -209,7 +230,9 @@ def main() -> int:
             f"Rule throughput (BitextRulesStage incl. fastText LID of both sides, CPU time of this process): "
             f"**{rate:,.0f} pairs/s per core** over {total_pairs:,} pairs; the length-ratio baseline alone: "
             f"{base_rate:,.0f} pairs/s (ratio {rate / base_rate:.3f}).\n"
-            f"Positive directions losing most pairs: {worst}.\n")
+            f"Positive directions losing most pairs: {worst}.\n\n"
+            "Per set: every reason that rejected pairs (the first failing rule of each pair), and the "
+            "rejected share by script of the target side.\n\n" + "\n\n".join(details) + "\n")
     print(body)
     if not args.no_write:
         update_results("Bitext rules on FLORES-200 (issue 6)", body)
