@@ -65,6 +65,16 @@ def run(tmp_path_factory, shared_data):
     return {"out": out, "proc": proc, "args": args, "tmp": tmp, "inputs": inputs}
 
 
+def test_the_shipped_config_runs_the_rules_without_laser():
+    from curation.config import load_config
+    from pipelines.parallel import build_stages, runner_options
+
+    cfg = load_config(PARALLEL)
+    assert cfg.parallel.laser.enabled is False
+    assert [s.name for s in build_stages(cfg)] == ["bitext_rules", "bitext_render"]
+    assert runner_options(cfg)["reader"].keywords["cfg"].chunk_rows == 2048
+
+
 def test_kept_pairs_land_in_their_pair_partition_with_contract_columns(run):
     files = sorted(run["out"].glob("data/pair=*/part-*.parquet"))
     assert {f.parent.name for f in files} == {"pair=en-fr", "pair=de-en"}
