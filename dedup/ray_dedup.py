@@ -204,12 +204,14 @@ def _decide(batch: pa.Table, ngram: int, min_jaccard: float, exact_min: float) -
     dst, src = edges_t.column("node").to_numpy(), edges_t.column("other").to_numpy()
     rows = _lookup(nodes_t, dst)
     dst_sets = _shingles_of(nodes_t, np.unique(rows), ngram)
-    src_sets = edges_t.column("shingles").to_pylist()  # None where the text is unknown
+    shingles = edges_t.column("shingles").combine_chunks()
+    valid = shingles.is_valid().to_numpy(zero_copy_only=False)  # False where the text is unknown
+    offsets, values = shingles.offsets.to_numpy(), shingles.values.to_numpy()
     j = np.full(len(src), np.nan)
-    for k, (a, r) in enumerate(zip(src_sets, rows.tolist())):
+    for k, r in enumerate(rows.tolist()):
         b = dst_sets[r]
-        if a is not None and b is not None:
-            j[k] = set_jaccard(np.asarray(a, dtype=np.uint64), b)
+        if valid[k] and b is not None:
+            j[k] = set_jaccard(values[offsets[k]:offsets[k + 1]], b)
     sig_a = _matrix(edges_t.column("sig"))
     sig_b = _matrix(nodes_t.column("sig").take(pa.array(rows, pa.int64())))
     keep = edge_decisions(j, sig_a, sig_b, min_jaccard, exact_min)
