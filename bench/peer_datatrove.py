@@ -224,6 +224,7 @@ def main() -> int:
                     help="steady state: also run every pipeline on N copies of the input (0 or 1: skip)")
     ap.add_argument("--no-scaling", action="store_true", help="skip ours with 1 worker")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
     args = ap.parse_args()
     files = sorted((DATA / "warc").glob("pages-*.warc.gz"))
     n_docs = count_records(files)
@@ -360,7 +361,8 @@ def main() -> int:
               cost_model(n_docs, warc_bytes, rates)]
     body = "\n".join(lines)
     print(body)
-    update_results("Peer comparison: ours vs DataTrove (bench/peer_datatrove.py)", body)
+    if not args.no_write:
+        update_results("Peer comparison: ours vs DataTrove (bench/peer_datatrove.py)", body)
     if not args.keep:
         shutil.rmtree(work, ignore_errors=True)
     return 0

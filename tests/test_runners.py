@@ -90,6 +90,23 @@ def test_one_pool_per_stage_that_cannot_fit_fails_before_it_starts():
         pool_sizes([Resources(cpus=1)] * 6, cpus=2, cap=None)
 
 
+def test_pools_shrink_until_their_declared_memory_fits():
+    from curation.runners.ray_runner import pool_sizes
+    from curation.stage import Resources
+
+    # two 2 GB actors fit in 6 GB, three do not (a LASER pool on a small embedded Ray)
+    assert pool_sizes([Resources(cpus=1, memory_mb=2048)], cpus=3, cap=None, memory_mb=6000) == [2]
+    assert pool_sizes([Resources(cpus=1, memory_mb=2048)], cpus=3, cap=None, memory_mb=None) == [3]
+
+
+def test_a_pool_whose_one_actor_exceeds_the_memory_fails_before_it_starts():
+    from curation.runners.ray_runner import pool_sizes
+    from curation.stage import Resources
+
+    with pytest.raises(ValueError, match=r"declares 8192 MB of memory but the cluster has 6000 MB"):
+        pool_sizes([Resources(cpus=1, memory_mb=8192)], cpus=2, cap=None, memory_mb=6000)
+
+
 def test_pools_share_the_cpus_in_proportion_to_their_needs():
     from curation.runners.ray_runner import pool_sizes
     from curation.stage import Resources

@@ -137,10 +137,12 @@ def _pool_size(res: Resources, cap: int | None, cpus: float, gpus: float) -> int
     return min(n, cap) if cap else n
 
 
-def pool_sizes(needs: list[Resources], cpus: float, cap: int | None, gpus: float = 0.0) -> list[int]:
+def pool_sizes(needs: list[Resources], cpus: float, cap: int | None, gpus: float = 0.0,
+               memory_mb: float | None = None) -> list[int]:
     """Actors per pool. Fused (one CPU group), a pool takes every CPU; unfused, the CPUs are
-    shared out in proportion to each pool's per-actor need, after one actor per pool. Fails
-    fast when one actor per pool does not fit, instead of letting Ray Data wait forever."""
+    shared out in proportion to each pool's per-actor need, after one actor per pool. Pools
+    that declare memory shrink until the cluster's memory holds them all. Fails fast when one
+    actor per pool does not fit (CPUs or memory), instead of letting Ray Data wait forever."""
     cpu_pools = [r for r in needs if not r.gpus]
     floor = sum(r.cpus for r in cpu_pools)
     if floor > cpus + 1e-9:
@@ -154,6 +156,20 @@ def pool_sizes(needs: list[Resources], cpus: float, cap: int | None, gpus: float
         else:
             share = cpus * r.cpus / floor if floor else cpus
             sizes.append(_pool_size(r, cap, share, gpus))
+    return _fit_memory(needs, sizes, memory_mb) if memory_mb else sizes
+
+
+def _fit_memory(needs: list[Resources], sizes: list[int], memory_mb: float) -> list[int]:
+    """Take actors from the pool with the most until the declared memory fits."""
+    per = [r.memory_mb or 0 for r in needs]
+    if sum(per) > memory_mb:
+        raise ValueError(f"one actor per pool declares {sum(per):g} MB of memory but the cluster has "
+                         f"{memory_mb:.0f} MB for actors: give Ray more memory or lower the stages' "
+                         "declared memory")
+    sizes = list(sizes)
+    while sum(n * m for n, m in zip(sizes, per)) > memory_mb:
+        i = max((j for j in range(len(sizes)) if sizes[j] > 1 and per[j]), key=lambda j: sizes[j] * per[j])
+        sizes[i] -= 1
     return sizes
 
 
@@ -194,7 +210,8 @@ def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress:
     cap = ctx.cfg.runner.max_actors_per_stage
     groups = group_stages(stages, ctx.cfg.runner.fuse_stages)
     have = ray.cluster_resources()
-    sizes = pool_sizes([group_resources(g) for g in groups], have.get("CPU", 1.0), cap, have.get("GPU", 0.0))
+    sizes = pool_sizes([group_resources(g) for g in groups], have.get("CPU", 1.0), cap, have.get("GPU", 0.0),
+                       have.get("memory", 0.0) / 2**20 or None)
     # Reading (decode ~0.5 ms a record) and the commit are light: at zero CPUs they never stand
     # between a pool and the CPUs it was sized for; read-ahead is bounded by the widest pool so
     # it cannot flood the object store. The last pool writes its own fragments (_StageActor).
