@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 5  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 6  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -160,7 +160,8 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
 
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"recipe": recipe_key(), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
-                      "holdout": f"every {HOLDOUT_EVERY}th line of each source", "excluded": "flores200 (evaluation)",
+                      "holdout": f"every {HOLDOUT_EVERY}th line of each source (vocabulary choice and thresholds; "
+                                 "the final model is refit on all lines)", "excluded": "flores200 (evaluation)",
                       "languages": {}}
     held_ppl: dict[str, list[float]] = {}
     for lang in langs:
@@ -178,6 +179,11 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
         held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
+        del lm
+        # The chosen vocabulary refit on every line (training + held-out): more text is the one thing
+        # that still helps these small models (shuffled words above all). The thresholds above come
+        # from the held-out lines scored by the model that did not see them.
+        res = train_default(lang, train + held, out, vocab, memory)
         manifest["languages"][lang] = {
             "files": files, "scripts": sorted(own_scripts(lang)), "byte_fallback": True,
             "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": vocab,
@@ -211,6 +217,14 @@ def validation_auc(lm: LanguageModel, lang: str, held: list[str], held_all: dict
     return auc(neg, pos)
 
 
+def train_default(lang: str, lines: list[str], out: Path, vocab: int, memory: str) -> TrainedLM:
+    """One default model: own-script text, byte fallback, ``vocab`` pieces plus the byte pieces."""
+    from filters.lm_train import train_lm
+
+    return train_lm(lang, lines, out, order=ORDER, vocab_size=vocab + BYTE_PIECES, memory=memory,
+                    scripts=own_scripts(lang), byte_fallback=True)
+
+
 def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[str, list[str]], out: Path,
                  memory: str) -> tuple[TrainedLM, int, float, float]:
     """Train one model per vocabulary candidate; keep the best validation AUC (ties: lower loss)."""
@@ -218,14 +232,12 @@ def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[st
     import tempfile
 
     from filters.lm_model import LanguageModel, model_paths
-    from filters.lm_train import train_lm
 
     best: tuple[TrainedLM, int, float, float] | None = None
     with tempfile.TemporaryDirectory(prefix=f"lm-select-{lang}-") as tmp:
         for vocab in VOCAB_CANDIDATES:
             d = Path(tmp) / str(vocab)
-            res = train_lm(lang, train, d, order=ORDER, vocab_size=vocab + BYTE_PIECES, memory=memory,
-                           scripts=own_scripts(lang), byte_fallback=True)
+            res = train_default(lang, train, d, vocab, memory)
             lm = LanguageModel(d, lang, "read")
             score = round(validation_auc(lm, lang, held, held_all), 4)
             loss = log10_loss_per_char(lm, held)
