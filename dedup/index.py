@@ -119,6 +119,7 @@ class SubstringIndex:
     """Window hashes (N-token rolling hashes, dedup/substring.py) of published documents::
 
         OUT/_index/substring/language=xx/windows-n<N>-<tag>.parquet   hash:uint64, node:int64
+        OUT/_index/substring/language=xx/windows-n<N>-<tag>.p<k>.parquet  (Ray: one per hash partition)
 
     sorted by hash, at most two publishing documents per hash and file (enough to tell "some
     other document" from "this same document re-committed"). ``query`` reads one file at a time
@@ -148,6 +149,13 @@ class SubstringIndex:
         return found
 
     def add(self, language: str, n: int, hashes: np.ndarray, nodes: np.ndarray, tag: str, staging: Path) -> None:
+        self.add_part(n, hashes, nodes, tag, staging)
+
+    @staticmethod
+    def add_part(n: int, hashes: np.ndarray, nodes: np.ndarray, tag: str, staging: Path, part: int | None = None
+                 ) -> None:
+        """Stage one file of (hash, node) pairs; ``part`` names one of several files of a tag,
+        each holding a disjoint set of hashes (the Ray path writes one per hash partition)."""
         pairs = np.unique(np.stack([hashes.view(np.int64), nodes], axis=1), axis=0) if len(hashes) else \
             np.zeros((0, 2), np.int64)
         h = pairs[:, 0].view(np.uint64)
@@ -156,13 +164,14 @@ class SubstringIndex:
         first = np.searchsorted(h, h, "left")
         keep = (np.arange(len(h)) - first) < 2
         staging.mkdir(parents=True, exist_ok=True)
-        path = staging / f"windows-n{n}-{tag}.parquet"
+        suffix = "" if part is None else f".p{part:05d}"
+        path = staging / f"windows-n{n}-{tag}{suffix}.parquet"
         tmp = staging / f".{path.name}.tmp-{os.getpid()}"
         pq.write_table(pa.table({"hash": pa.array(h[keep], pa.uint64()), "node": pa.array(node[keep], pa.int64())}),
                        tmp, compression="zstd")
         os.replace(tmp, path)
 
     def publish(self, language: str, tag: str, staging: Path) -> None:
-        for src in staging.glob(f"windows-n*-{tag}.parquet"):
+        for src in [*staging.glob(f"windows-n*-{tag}.parquet"), *staging.glob(f"windows-n*-{tag}.p*.parquet")]:
             self._dir(language).mkdir(parents=True, exist_ok=True)
             os.replace(src, self._dir(language) / src.name)

@@ -195,15 +195,24 @@ class DedupPhase:
         new_texts: list[str | None] = [None] * len(ids)  # only texts that changed
         removed = np.zeros(len(ids), dtype=np.int64)
         sub = self.cfg.substring
+        d = self.plan_dir(lang)
+        shutil.rmtree(d, ignore_errors=True)
+        tag = stable_id(*sorted(ids))[:16]
+        staged_windows = False  # the Ray path stages the index's window hashes itself
         if sub.enabled:
             kept_idx = [i for i, r in enumerate(reasons) if r is None]
             kept_pub = nodes[kept_idx] & ~NEW_BIT  # the key each would have if already published
             published = _PublishedWindows(self.substring_index, lang, sub.min_tokens, kept_pub)
             on_ray = self.use_ray and len(kept_idx) >= self.cfg.ray_min_docs
-            substrings = _substrings_on_ray if on_ray else dedup_substrings
-            res = substrings(_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)),
-                             n=sub.min_tokens, respect_lines=sub.respect_lines,
-                             published=published if self.cfg.cross_run else None)
+            args = (_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)))
+            kwargs: dict[str, Any] = {"n": sub.min_tokens, "respect_lines": sub.respect_lines,
+                                      "published": published if self.cfg.cross_run else None}
+            if on_ray:
+                staged_windows = self.cfg.cross_run
+                res = _substrings_on_ray(*args, **kwargs, sink=(sub.min_tokens, tag, d, kept_pub, sub.min_chars_left)
+                                         if staged_windows else None)
+            else:
+                res = dedup_substrings(*args, **kwargs)
             for j, i in enumerate(kept_idx):
                 removed[i] = res.removed_chars[j]
                 if removed[i]:
@@ -219,10 +228,7 @@ class DedupPhase:
             "dup_cluster_id": pa.array(clusters.cluster_id, pa.int64()),
             "dup_cluster_size": pa.array(clusters.cluster_size, pa.int64()),
         })
-        d = self.plan_dir(lang)
-        shutil.rmtree(d, ignore_errors=True)
         _write_atomic(plan, d / "plan.parquet")
-        tag = stable_id(*sorted(ids))[:16]
         if self.cfg.cross_run:  # staged with the plan, published by apply()
             kept = np.array([r is None for r in reasons], dtype=bool)
             changed = np.flatnonzero(kept & (removed > 0))
@@ -230,7 +236,7 @@ class DedupPhase:
                 sig[changed] = self.hasher.signatures([new_texts[i] or "" for i in changed], [lang] * len(changed))
                 keys[changed] = band_keys(sig[changed], self.bands, self.rows)
             self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
-            if sub.enabled:
+            if sub.enabled and not staged_windows:
                 kept_rows = np.flatnonzero(kept)
                 final = [new_texts[i] if removed[i] else all_rows[i] for i in kept_rows]
                 windows, doc = text_windows(final, [lang] * len(final), sub.min_tokens, sub.respect_lines)
@@ -305,10 +311,10 @@ def _cluster_on_ray(*args: Any, **kwargs: Any) -> Clusters:
     return cluster_ray(*args, **kwargs)
 
 
-def _substrings_on_ray(*args: Any, **kwargs: Any) -> SubstringResult:
-    from dedup.ray_substring import dedup_substrings_ray
+def _substrings_on_ray(*args: Any, sink: tuple | None = None, **kwargs: Any) -> SubstringResult:
+    from dedup.ray_substring import IndexSink, dedup_substrings_ray
 
-    return dedup_substrings_ray(*args, **kwargs)
+    return dedup_substrings_ray(*args, **kwargs, sink=IndexSink(*sink) if sink is not None else None)
 
 
 @dataclass

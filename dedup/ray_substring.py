@@ -24,12 +24,15 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import ray
 
+from dedup.index import SubstringIndex
 from dedup.substring import (
     SubstringResult,
     later_copies,
@@ -47,7 +50,35 @@ _DOC = pa.schema([("dpart", pa.int64()), ("doc", pa.int64()), ("start", pa.int64
 # Window rows keyed by hash.
 _WIN = pa.schema([("part", pa.int64()), ("hash", pa.uint64()), ("doc", pa.int64()), ("start", pa.int64()),
                   ("window", pa.string())])
-_OUT = pa.schema([("doc", pa.int64()), ("text", pa.string()), ("removed", pa.int64())])
+# Step 5's rows: changed texts (window = false) and, with an index sink, the window hashes of
+# every published text, keyed by hash (window = true).
+_OUT = pa.schema([("doc", pa.int64()), ("text", pa.string()), ("removed", pa.int64()), ("window", pa.bool_()),
+                  ("part", pa.int64()), ("hash", pa.uint64()), ("node", pa.int64())])
+
+
+@dataclass
+class IndexSink:
+    """Where the Ray path stages the window hashes of the texts it leaves for the cross-run
+    ``SubstringIndex`` (one file per hash partition, written by the tasks), so that pass does
+    not run over every document in the driver."""
+
+    n: int
+    tag: str
+    staging: Path
+    owners: np.ndarray  # per document: the node key it is published under
+    min_chars_left: int  # a document cut below this is rejected by the phase: not published
+
+
+def _out_rows(doc: list[int], text: list[str | None], removed: list[int], h: np.ndarray, node: np.ndarray,
+              parts: int) -> pa.Table:
+    k, m = len(doc), len(h)
+    return pa.table({"doc": np.concatenate([np.array(doc, np.int64), np.full(m, -1, np.int64)]),
+                     "text": pa.concat_arrays([pa.array(text, pa.string()), pa.nulls(m, pa.string())]),
+                     "removed": np.concatenate([np.array(removed, np.int64), np.zeros(m, np.int64)]),
+                     "window": np.concatenate([np.zeros(k, bool), np.ones(m, bool)]),
+                     "part": np.concatenate([np.zeros(k, np.int64), (h % np.uint64(parts)).astype(np.int64)]),
+                     "hash": np.concatenate([np.zeros(k, np.uint64), h]),
+                     "node": np.concatenate([np.zeros(k, np.int64), node])}, schema=_OUT)
 
 
 def _partitions() -> int:
@@ -118,8 +149,10 @@ def _first_occurrences(batch: pa.Table, parts: int) -> pa.Table:
     return _window_rows(doc[dup] % parts, doc[dup], start[dup], h[dup])
 
 
-def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | None) -> pa.Table:
-    """Step 5 (grouped by document): documents without their duplicate windows (changed ones only)."""
+def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | None, sink: IndexSink | None,
+         parts: int) -> pa.Table:
+    """Step 5 (grouped by document): documents without their duplicate windows (changed ones
+    only), and with a sink the unique window hashes of each text that stays published."""
     if batch.num_rows == 0 or "start" not in batch.column_names:
         return _OUT.empty_table()
     docs_t, wins = _docs_and_windows(batch)
@@ -128,7 +161,7 @@ def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | No
         dup_starts.setdefault(d, []).append(s)
     rows = [(d, t, lang) for d, t, lang in zip(docs_t.column("doc").to_pylist(), docs_t.column("text").to_pylist(),
                                                docs_t.column("language").to_pylist())
-            if published is not None or d in dup_starts]
+            if published is not None or sink is not None or d in dup_starts]
     toks = [tokenize(t or "", lang) for _, t, lang in rows]
     if published is not None and rows:  # one index query per partition, as the local path does per run
         per_doc = [window_hashes(tk, n, respect_lines) for tk in toks]
@@ -139,13 +172,36 @@ def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | No
         for d, s in zip(owner[known].tolist(), starts[known].tolist()):
             dup_starts.setdefault(d, []).append(s)
     out_doc, out_text, out_removed = [], [], []
-    for (d, text, _), tk in zip(rows, toks):
+    win_h, win_node = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
+    for (d, text, lang), tk in zip(rows, toks):
         new, removed = remove_windows(text, tk, np.array(dup_starts.get(d, []), dtype=np.int64), n)
         if removed:
             out_doc.append(d)
             out_text.append(new)
             out_removed.append(removed)
-    return pa.table({"doc": out_doc, "text": out_text, "removed": out_removed}, schema=_OUT)
+        if sink is not None and not (removed and len((new or "").strip()) < sink.min_chars_left):
+            final = tokenize(new or "", lang) if removed else tk  # what dedup/substring.py text_windows sees
+            h = np.unique(window_hashes(final, n, respect_lines)[0])
+            win_h.append(h)
+            win_node.append(np.full(len(h), sink.owners[d], dtype=np.int64))
+    return _out_rows(out_doc, out_text, out_removed, np.concatenate(win_h), np.concatenate(win_node), parts)
+
+
+def _rows_of_kind(batch: pa.Table, window: bool) -> pa.Table:
+    if batch.num_rows == 0 or "window" not in batch.column_names:
+        return _OUT.empty_table()
+    mask = batch.column("window").to_numpy(zero_copy_only=False)
+    return batch.filter(pa.array(mask if window else ~mask))
+
+
+def _stage_windows(batch: pa.Table, sink: IndexSink) -> dict[str, np.ndarray]:
+    """(grouped by hash) one staged index file per partition; returns how many pairs it got."""
+    if batch.num_rows == 0 or "hash" not in batch.column_names:
+        return {"pairs": np.zeros(0, np.int64)}
+    part = int(batch.column("part")[0].as_py())
+    SubstringIndex.add_part(sink.n, batch.column("hash").to_numpy(), batch.column("node").to_numpy(), sink.tag,
+                            sink.staging, part=part)
+    return {"pairs": np.array([batch.num_rows], np.int64)}
 
 
 def _blocks(table: pa.Table, parts: int) -> list[pa.Table]:
@@ -154,10 +210,12 @@ def _blocks(table: pa.Table, parts: int) -> list[pa.Table]:
 
 
 def dedup_substrings_ray(texts: Sequence[str | None] | pa.Array, languages: Sequence[str | None], n: int = 50,
-                         respect_lines: bool = False, published: Published | None = None) -> SubstringResult:
+                         respect_lines: bool = False, published: Published | None = None,
+                         sink: IndexSink | None = None) -> SubstringResult:
     """``dedup.substring.dedup_substrings`` (same arguments but ``hash_partitions``, same
     result), with every step in Ray tasks. ``published`` is shipped to the tasks, so it must
-    read what it needs itself (``SubstringIndex`` files on storage every node sees)."""
+    read what it needs itself (``SubstringIndex`` files on storage every node sees); ``sink``
+    stages the kept texts' window hashes for the index there too."""
     parts = _partitions()
     ray.data.DataContext.get_current().enable_progress_bars = False
     arrow = getattr(texts, "arrow_rows", None)  # dedup/phase.py's lazy texts: no Python strings
@@ -177,8 +235,15 @@ def dedup_substrings_ray(texts: Sequence[str | None] | pa.Array, languages: Sequ
         _window_texts, fn_kwargs={"n": n, "parts": parts}, batch_format="pyarrow")
     dups = spelled.groupby("part", num_partitions=parts).map_groups(
         _first_occurrences, fn_kwargs={"parts": parts}, batch_format="pyarrow")
-    changed = dups.union(docs).groupby("dpart", num_partitions=parts).map_groups(
-        _cut, fn_kwargs={"n": n, "respect_lines": respect_lines, "published": published}, batch_format="pyarrow")
+    cut = dups.union(docs).groupby("dpart", num_partitions=parts).map_groups(
+        _cut, fn_kwargs={"n": n, "respect_lines": respect_lines, "published": published, "sink": sink,
+                         "parts": parts}, batch_format="pyarrow").materialize()
+    if sink is not None:
+        windows_out = cut.map_batches(_rows_of_kind, fn_kwargs={"window": True}, batch_format="pyarrow")
+        staged = windows_out.groupby("part", num_partitions=parts).map_groups(
+            _stage_windows, fn_kwargs={"sink": sink}, batch_format="pyarrow")
+        staged.materialize()
+    changed = cut.map_batches(_rows_of_kind, fn_kwargs={"window": False}, batch_format="pyarrow")
     out: list[str | None] = text.to_pylist()
     removed = np.zeros(count, dtype=np.int64)
     for batch in changed.iter_batches(batch_format="pyarrow", batch_size=10_000):

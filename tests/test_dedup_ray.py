@@ -147,6 +147,8 @@ def test_phase_on_ray_writes_what_the_local_phase_writes(ray_local: None, shared
     assert summaries["ray"] == summaries["local"]
     assert _phase_rows(tmp_path / "ray") == _phase_rows(tmp_path / "local")
     assert _index_rows(tmp_path / "ray") == _index_rows(tmp_path / "local")
+    staged = sorted(f.name for f in (tmp_path / "ray").glob("_index/substring/language=de/*.parquet"))
+    assert staged and all(".p0" in name for name in staged)  # written by the Ray tasks, one per hash partition
     rows = _phase_rows(tmp_path / "ray")
     assert rows["y"]["text"] == _doc(german, 300, 310) and rows["z"]["text"] == f"{_doc(german, 320, 330)}\nEnde."
     assert sum(r["reject_reason"] == "near_duplicate" for r in rows.values()) == 2
