@@ -30,3 +30,16 @@ def test_setup_built_all_29_models_with_a_manifest(shared_data):
     assert first["path"] == "ntrex128/newstest2019-ref.deu.txt"
     assert first["sha256"] == sha256_file(shared_data / first["path"])
     assert de["train_lines"] > 10_000
+
+
+def test_default_models_learn_only_their_own_script(shared_data):
+    d = default_model_dir()
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["languages"]["th"]["scripts"] == ["THAI"] and manifest["languages"]["th"]["byte_fallback"]
+    from filters.lm_model import LanguageModel
+
+    th = LanguageModel(d, "th", "read")
+    assert th.tokenize("cookie").split() == ["▁", "<0x63>", "<0x6F>", "<0x6F>", "<0x6B>", "<0x69>", "<0x65>"]
+    english = (shared_data / "sentences" / "en.txt").read_text(encoding="utf-8").splitlines()[:20]
+    thai = (shared_data / "ntrex128" / "newstest2019-ref.tha.txt").read_text(encoding="utf-8").splitlines()[:20]
+    assert min(th.document_perplexity(x) for x in english) > max(th.document_perplexity(x) for x in thai)
