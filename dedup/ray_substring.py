@@ -13,7 +13,9 @@ once (blocks of doc rows) and receives the texts that changed:
    collision between different token strings removes nothing);
 5. *cut*: a shuffle of the duplicates with the doc rows by document; each document loses
    the tokens its duplicate windows (and windows already published, ``SubstringIndex``) cover,
-   with the same character-offset rule as the local path.
+   with the same character-offset rule as the local path. With an ``IndexSink`` (the dedup
+   phase, cross-run on) the same tasks emit the window hashes of every text that stays, and a
+   last shuffle by hash stages one ``SubstringIndex`` file per partition.
 
 ``python -m dedup.ray_substring IN.parquet OUT.parquet N [ADDRESS]`` runs it as a Ray job
 (IN: text, language columns; OUT: text, removed_chars).
