@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import command_line, machine_line, md_table, now, update_results  # noqa: E402
-from bench.dedup_speed import sentences  # noqa: E402
+from bench.dedup_speed import sentences, substring_docs  # noqa: E402
 from dedup.cluster import cluster_local  # noqa: E402
 from dedup.lsh import node_keys  # noqa: E402
 from dedup.minhash import MinHasher, band_keys  # noqa: E402
@@ -30,19 +30,6 @@ from dedup.substring import dedup_substrings  # noqa: E402
 from dedup.verify import ShingleJaccard  # noqa: E402
 
 SECTION = "Dedup on Ray vs in-process (bench/dedup_ray_speed.py)"
-
-
-def substring_docs(lines: list[str], mb: float) -> list[str]:
-    rng = random.Random(2)
-    boiler = [" ".join(rng.sample(lines, 4)) for _ in range(20)]
-    texts: list[str] = []
-    size = 0
-    while size < mb * 1e6:
-        body = [" ".join(rng.sample(lines, 3)) for _ in range(4)]
-        body.insert(rng.randrange(5), rng.choice(boiler))
-        texts.append("\n".join(body))
-        size += len(texts[-1].encode())
-    return texts
 
 
 def cluster_docs(lines: list[str], n: int) -> tuple[list[str], list[str]]:

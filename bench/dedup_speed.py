@@ -82,7 +82,8 @@ def bench_signatures(lines: list[str], n_docs: int, ds_docs: int) -> tuple[list[
     return rows, {"ratio": ours_rate / ds_rate, "words": words_per_doc}
 
 
-def bench_substring(lines: list[str], mb: float) -> tuple[float, float, int]:
+def substring_docs(lines: list[str], mb: float) -> list[str]:
+    """About ``mb`` MB of documents of NTREX sentences, each carrying one of 20 boilerplate spans."""
     rng = random.Random(2)
     boiler = [" ".join(rng.sample(lines, 4)) for _ in range(20)]
     texts: list[str] = []
@@ -92,6 +93,12 @@ def bench_substring(lines: list[str], mb: float) -> tuple[float, float, int]:
         body.insert(rng.randrange(5), rng.choice(boiler))
         texts.append("\n".join(body))
         size += len(texts[-1].encode())
+    return texts
+
+
+def bench_substring(lines: list[str], mb: float) -> tuple[float, float, int]:
+    texts = substring_docs(lines, mb)
+    size = sum(len(t.encode()) for t in texts)
     t0 = time.perf_counter()
     cpu0 = time.process_time()
     res = dedup_substrings(texts, ["en"] * len(texts), n=50)
