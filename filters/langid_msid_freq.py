@@ -68,6 +68,7 @@ def build_table(wheel: Path, out: Path) -> int:
             continue
         a, b = ms.get(w), ind.get(w)
         buf.write(f"{w}\t{'' if a is None else f'{a:.4f}'}\t{'' if b is None else f'{b:.4f}'}\n")
+    out.parent.mkdir(parents=True, exist_ok=True)  # a fresh venv has no asset folder yet
     tmp = out.with_name(out.name + ".partial")
     tmp.write_text(buf.getvalue(), encoding="utf-8")
     tmp.replace(out)
