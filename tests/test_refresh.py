@@ -26,6 +26,10 @@ from curation.refresh.discover import discover, read_listing, walk_prefix
 REPO = Path(__file__).resolve().parents[1]
 FIRST = ["wget-en-0000.warc.gz", "cc-main-2024-22-whirlwind.warc.wet.gz"]
 SECOND = "wget-en-0001.warc.gz"
+# Documents night 1 keeps: 23 before language ID used calibrated per-language thresholds; these
+# reject two more (the Aragonese an.wikipedia WET page, which lid.176 calls Spanish at
+# 0.535 < 0.755, and a list of names on semanticscholar.org, English at 0.702 < 0.728).
+NIGHT1_KEPT = 21
 
 
 def write_config(path: Path, out: Path, inputs: list[str], **extra: dict) -> Path:
@@ -78,12 +82,12 @@ def test_first_refresh_publishes_snapshot_1_holding_every_kept_document(two_nigh
     assert refresh(night1) == 0
     assert snapshot.current(out) == 1
     rows = published(out)
-    assert rows == data_rows(out) and len(rows) == 23
+    assert rows == data_rows(out) and len(rows) == NIGHT1_KEPT
     assert len({r[0] for r in rows}) == len(rows)
     m = snapshot.manifest(out, 1)
-    assert m["previous"] is None and m["rows"] == 23 and m["units"] == 2
+    assert m["previous"] is None and m["rows"] == NIGHT1_KEPT and m["units"] == 2
     err = capsys.readouterr().err
-    assert "2 units to process, 0 already committed" in err and "snapshot 1 (23 documents)" in err
+    assert "2 units to process, 0 already committed" in err and f"snapshot 1 ({NIGHT1_KEPT} documents)" in err
 
 
 def test_second_refresh_processes_only_the_new_file(two_nights, capsys):
@@ -99,8 +103,8 @@ def test_second_refresh_processes_only_the_new_file(two_nights, capsys):
     new_unit = (set(after) - set(before)).pop()
     record = json.loads(sorted((out / "_refresh" / "runs").glob("*.json"))[-1].read_text())
     dups = record["post_commit"]["dedup"]["near_duplicates"]
-    assert len(published(out)) == 23 + after[new_unit].n_kept - dups
-    assert len(published(out, 1)) == 23
+    assert len(published(out)) == NIGHT1_KEPT + after[new_unit].n_kept - dups
+    assert len(published(out, 1)) == NIGHT1_KEPT
 
 
 def test_new_documents_are_deduplicated_against_the_published_snapshot(two_nights):
@@ -287,7 +291,7 @@ def test_object_store_prefix_is_walked_and_read_through_fsspec(tmp_path, warc_di
         cfg = write_config(tmp_path / "m.yaml", out, [], refresh={"prefixes": ["memory://crawl-i9/"]})
         assert refresh(cfg) == 0
         assert {e.uri for e in Ledger(out).entries().values()} == set(uris)
-        assert len(published(out)) == 23
+        assert len(published(out)) == NIGHT1_KEPT
     finally:
         mem.rm("/crawl-i9", recursive=True)
 
