@@ -167,13 +167,13 @@ class LoopbackRayCluster:
         return env
 
     # -- lifecycle -------------------------------------------------------------------------
-    def _node_args(self) -> list[str]:
+    def _node_args(self, temp_dir: Path) -> list[str]:
         lo, hi = self.ports.range(self.worker_ports_per_node)
         return [
             f"--node-ip-address={LOOPBACK}",
             f"--num-cpus={self.cpus_per_node}",
             "--num-gpus=0",
-            f"--temp-dir={self.temp_dir}",
+            f"--temp-dir={temp_dir}",
             f"--object-store-memory={self.object_store_bytes}",
             f"--node-manager-port={self.ports.port()}",
             f"--object-manager-port={self.ports.port()}",
@@ -200,13 +200,18 @@ class LoopbackRayCluster:
             "--head", f"--port={self.gcs_port}",
             f"--dashboard-host={LOOPBACK}", f"--dashboard-port={self.dashboard_port}",
             f"--ray-client-server-port={self.ports.port()}",
-            *self._node_args(),
+            *self._node_args(self.temp_dir),
         ])
         for i in range(self.n_workers):
+            # A temp dir per node, as on separate machines: with one shared dir both nodes'
+            # runtime-env agents unpack a job's working_dir into the same folder, and the
+            # head's driver once failed to import a module from it mid-run.
+            node_dir = self.temp_dir / f"n{i + 2}"
+            node_dir.mkdir(exist_ok=True)
             self._ray_start([
                 f"--address={self.address}",
                 f"--resources={json.dumps({f'node{i + 2}': 1})}",
-                *self._node_args(),
+                *self._node_args(node_dir),
             ], worker=True)
         self.wait_for_nodes(1 + self.n_workers)
         return self
