@@ -26,9 +26,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="first N records (0: all)")
     ap.add_argument("inputs", nargs="+")
     args = ap.parse_args()
-    import trafilatura
-
     from bench._common import load_config_dict, parsed, read_records
+    from bench.extraction_quality import plain_extract
     from curation import schema
     from curation.runners.local import apply_stage
     from filters.extract import trafilatura_options
@@ -50,15 +49,7 @@ def main() -> int:
             seconds[type(stage).__name__] += time.perf_counter() - t0
     for stage in stages:
         stage.teardown()
-    options = trafilatura_options(cfg.extract)
-    html = [r["_html"] for r in rows if r.get("_html") is not None]
-    t0 = time.perf_counter()
-    for h in html:
-        try:
-            trafilatura.extract(h, **options)
-        except Exception:  # noqa: BLE001 - an error is an empty result, as in the pipeline
-            pass
-    plain = time.perf_counter() - t0
+    _, plain, _ = plain_extract(rows, trafilatura_options(cfg.extract))
     print(json.dumps({"docs": len(rows), "stages": seconds, "plain_extract": plain, "batch": batch}))
     return 0
 

@@ -13,16 +13,16 @@ Usage: ``.venv/bin/python bench/dedup_ray_speed.py [--substring-mb 20] [--cluste
 from __future__ import annotations
 
 import argparse
-import random
 import sys
 import time
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench._common import command_line, machine_line, md_table, now, update_results  # noqa: E402
-from bench.dedup_speed import sentences, substring_docs  # noqa: E402
+from bench.dedup_speed import near_dup_docs, sentences, substring_docs  # noqa: E402
 from dedup.cluster import cluster_local  # noqa: E402
 from dedup.lsh import node_keys  # noqa: E402
 from dedup.minhash import MinHasher, band_keys  # noqa: E402
@@ -33,18 +33,7 @@ SECTION = "Dedup on Ray vs in-process (bench/dedup_ray_speed.py)"
 
 
 def cluster_docs(lines: list[str], n: int) -> tuple[list[str], list[str]]:
-    rng = random.Random(3)
-    texts, recent = [], []
-    for _ in range(n):
-        if recent and rng.random() < 0.1:
-            doc = list(rng.choice(recent))
-            if rng.random() < 0.5:
-                doc[rng.randrange(len(doc))] = rng.choice(lines)
-        else:
-            doc = rng.sample(lines, 8)
-        recent = (recent + [doc])[-1000:]
-        texts.append("\n".join(doc))
-    return [f"doc{i:08d}" for i in range(n)], texts
+    return [f"doc{i:08d}" for i in range(n)], list(islice(near_dup_docs(lines), n))
 
 
 def timed(fn, *args, **kwargs):  # noqa: ANN001, ANN201, ANN002, ANN003 - a benchmark helper

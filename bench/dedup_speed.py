@@ -27,6 +27,8 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
@@ -106,26 +108,32 @@ def bench_substring(lines: list[str], mb: float) -> tuple[float, float, int]:
     return size / 1e6 / cpu, wall, int(res.removed_chars.sum())
 
 
-def bench_end_to_end(lines: list[str], n_docs: int, tmp: Path) -> dict:
+def near_dup_docs(lines: list[str]) -> Iterator[str]:
+    """Endless documents of 8 NTREX sentences; 10% copy one of the last 1,000 (half exactly,
+    half with one sentence replaced). Seeded: every caller gets the same sequence."""
     rng = random.Random(3)
+    recent: list[list[str]] = []
+    while True:
+        if recent and rng.random() < 0.1:
+            doc = list(rng.choice(recent))
+            if rng.random() < 0.5:
+                doc[rng.randrange(len(doc))] = rng.choice(lines)
+        else:
+            doc = rng.sample(lines, 8)
+        recent = (recent + [doc])[-1000:]
+        yield "\n".join(doc)
+
+
+def bench_end_to_end(lines: list[str], n_docs: int, tmp: Path) -> dict:
     data = tmp / "out" / "data" / "language=en"
     data.mkdir(parents=True)
     per_part = 100_000
     made = 0
     t0 = time.perf_counter()
-    recent: list[list[str]] = []
+    docs = near_dup_docs(lines)
     for part in range(0, n_docs, per_part):
-        texts, ids = [], []
-        for i in range(part, min(n_docs, part + per_part)):
-            if recent and rng.random() < 0.1:
-                doc = list(rng.choice(recent))  # half exact copies, half with one sentence of 8 replaced
-                if rng.random() < 0.5:
-                    doc[rng.randrange(len(doc))] = rng.choice(lines)
-            else:
-                doc = rng.sample(lines, 8)
-            recent = (recent + [doc])[-1000:]
-            texts.append("\n".join(doc))
-            ids.append(f"doc{i:08d}")
+        ids = [f"doc{i:08d}" for i in range(part, min(n_docs, part + per_part))]
+        texts = list(islice(docs, len(ids)))
         pq.write_table(pa.table({"id": ids, "text": texts, "language": ["en"] * len(ids),
                                  "reject_reason": pa.nulls(len(ids), pa.string()),
                                  "reject_detail": pa.nulls(len(ids), pa.string())}),

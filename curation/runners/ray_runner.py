@@ -210,20 +210,20 @@ def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress:
     cap = ctx.cfg.runner.max_actors_per_stage
     groups = group_stages(stages, ctx.cfg.runner.fuse_stages)
     have = ray.cluster_resources()
-    sizes = pool_sizes([group_resources(g) for g in groups], have.get("CPU", 1.0), cap, have.get("GPU", 0.0),
-                       have.get("memory", 0.0) / 2**20 or None)
+    needs = [group_resources(g) for g in groups]
+    sizes = pool_sizes(needs, have.get("CPU", 1.0), cap, have.get("GPU", 0.0), have.get("memory", 0.0) / 2**20 or None)
     # Reading (decode ~0.5 ms a record) and the commit are light: at zero CPUs they never stand
     # between a pool and the CPUs it was sized for; read-ahead is bounded by the widest pool so
     # it cannot flood the object store. The last pool writes its own fragments (_StageActor).
     ds = ds.map_batches(_read, fn_kwargs={"reader": read}, batch_size=1, batch_format="pyarrow",
                         num_cpus=0, concurrency=max(sizes, default=1))
-    for i, (group, size) in enumerate(zip(groups, sizes)):
+    for i, (group, need, size) in enumerate(zip(groups, needs, sizes)):
         write_to = (str(ctx.out), ctx.run_id) if i == len(groups) - 1 else None
         # A fixed pool: Ray Data's backlog-aware autoscaling starts one actor and, on a small
         # node, never adds the second, so one CPU would idle for the whole run.
         ds = ds.map_batches(
             _StageActor, fn_constructor_args=(group, write_to), batch_size=group_batch_size(group),
-            batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=size), **_ray_args(group_resources(group)),
+            batch_format="pyarrow", compute=ray.data.ActorPoolStrategy(size=size), **_ray_args(need),
         )
     if not groups:
         ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
