@@ -106,7 +106,9 @@ def refresh(cfg: PipelineConfig, reprocess: bool = False, progress: Callable[[Le
         fault_point("refresh_after_lock")
         pause_point("refresh_after_lock")
         result = RefreshResult(run_id=uuid.uuid4().hex[:12], out=str(out), config_hash=cfg.processing_hash(),
-                               started_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                               # microseconds: run records are named by it and must sort in start
+                               # order (two quick runs can start within one second)
+                               started_at=datetime.now(timezone.utc).isoformat(timespec="microseconds"),
                                lock_taken_over=lock.taken_over.describe() if lock.taken_over else None)
         uris = discover(cfg.input.paths, cfg.refresh.listings, cfg.refresh.listing_prefix, cfg.refresh.prefixes)
         ledger = Ledger(out)
