@@ -5,6 +5,7 @@ Layout (one file per dedup phase that published documents; files are never rewri
 
     OUT/_index/minhash/language=xx/bands-<tag>.parquet       band:int16, key:uint64, node:int64
     OUT/_index/minhash/language=xx/signatures-<tag>.parquet  node:int64, id:string, minhash:list<uint64>
+    OUT/_index/minhash/language=xx/{bands,signatures}-<tag>.p<k>.parquet  (Ray: one per node partition)
 
 Band rows are sorted by (band, key), so a query reads only matching row groups. The signatures
 let a candidate pair against a published document be verified exactly like a new pair.
@@ -87,6 +88,13 @@ class CrossRunIndex:
             staging: Path | None = None) -> None:
         """Publish documents (temp name, then rename; a retry overwrites). With ``staging`` the
         files are written there and become visible only with ``publish``."""
+        self.add_part(ids, keys, sigs, tag, staging or self._dir(language))
+
+    @staticmethod
+    def add_part(ids: list[str], keys: np.ndarray, sigs: np.ndarray, tag: str, d: Path, part: int | None = None
+                 ) -> None:
+        """Write one bands + one signatures file of ``tag`` into ``d``; ``part`` names one of
+        several files of a tag, each for a disjoint set of documents (the Ray dedup phase)."""
         if not ids:
             return
         nodes = node_keys(ids, new=False)
@@ -97,10 +105,10 @@ class CrossRunIndex:
                                                                                              ("key", "ascending")])
         signatures = pa.table({"node": pa.array(nodes, pa.int64()), "id": pa.array(ids, pa.string()),
                                "minhash": signature_array(sigs, [True] * len(ids))})
-        d = staging or self._dir(language)
         d.mkdir(parents=True, exist_ok=True)
+        suffix = "" if part is None else f".p{part:05d}"
         for kind, table in (("signatures", signatures), ("bands", bands)):
-            path = d / f"{kind}-{tag}.parquet"
+            path = d / f"{kind}-{tag}{suffix}.parquet"
             tmp = d / f".{path.name}.tmp-{os.getpid()}"
             pq.write_table(table, tmp, compression="zstd", row_group_size=65536)
             os.replace(tmp, path)
@@ -109,8 +117,7 @@ class CrossRunIndex:
         """Move files staged by ``add(..., staging=)`` into the index (a rename each; idempotent)."""
         d = self._dir(language)
         for kind in ("signatures", "bands"):
-            src = staging / f"{kind}-{tag}.parquet"
-            if src.exists():
+            for src in sorted([*staging.glob(f"{kind}-{tag}.parquet"), *staging.glob(f"{kind}-{tag}.p*.parquet")]):
                 d.mkdir(parents=True, exist_ok=True)
                 os.replace(src, d / src.name)
 

@@ -16,6 +16,13 @@
 3. *Publish.* Kept documents' band keys/signatures and their N-token window hashes (staged
    with the plan) move into the cross-run index, the ledger records the parts, the plan is
    removed. A later run's substring step treats a published window as an earlier occurrence.
+
+Where: under the Ray runner a language of at least ``ray_min_docs`` new documents (counted
+from the parts' Parquet footers) is planned by dedup/ray_phase.py entirely in Ray tasks (read,
+signatures, index queries and staging, clustering, substrings) into one plan file per part,
+``plan/<part>``, and applied by one Ray task per part (``apply_part``: rejected rows, then the
+rewrite; idempotent given the plan). Smaller languages, and every language of the local
+runner, are planned here in the driver; both give the same files.
 """
 
 from __future__ import annotations
@@ -36,12 +43,12 @@ import pyarrow.parquet as pq
 from curation.config import DedupConfig
 from curation.schema import stable_id
 from curation.stage import set_column
-from dedup.cluster import Clusters, by_size, cluster_local
+from dedup.cluster import Clusters, cluster_local
 from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, signature_matrix
-from dedup.substring import SubstringResult, dedup_substrings, text_windows
+from dedup.substring import dedup_substrings, text_windows
 from dedup.verify import ShingleJaccard
 
 NEAR_DUPLICATE = "near_duplicate"
@@ -93,13 +100,13 @@ def _write_json(obj: object, path: Path) -> None:
 class DedupPhase:
     def __init__(self, out: str | Path, cfg: DedupConfig, cluster_fn: ClusterFn | None = None,
                  use_ray: bool = False) -> None:
-        """``use_ray``: languages of at least ``cfg.ray_min_docs`` new documents are clustered and
-        substring-deduplicated on Ray (dedup/ray_*.py), smaller ones here; both give the same
-        output, and this is the one place that chooses. ``cluster_fn`` overrides clustering."""
+        """``use_ray``: languages of at least ``cfg.ray_min_docs`` new documents are planned and
+        applied on Ray (dedup/ray_phase.py), smaller ones here; both give the same output, and
+        this is the one place that chooses. ``cluster_fn`` overrides clustering (in the driver)."""
         self.out = Path(out)
         self.cfg = cfg
-        self.use_ray = use_ray
-        self.cluster_fn = cluster_fn or (by_size(_cluster_on_ray, cfg.ray_min_docs) if use_ray else cluster_local)
+        self.use_ray = use_ray and cluster_fn is None
+        self.cluster_fn = cluster_fn or cluster_local
         m = cfg.minhash
         self.bands, self.rows = (m.bands, m.rows) if m.bands and m.rows else lsh_params(m.threshold, m.num_perm)
         self.hasher = MinHasher(m.num_perm, m.seed, m.scheme, m.ngram)
@@ -136,7 +143,7 @@ class DedupPhase:
             if not new:
                 summary.skipped = True
                 return summary
-            meta = self.plan(lang, new)
+            meta = self.plan_on_ray(lang, new) if self.on_ray(new) else self.plan(lang, new)
         self.apply(lang, meta)
         summary.parts = len(meta["parts"])
         summary.documents = meta["documents"]
@@ -144,6 +151,20 @@ class DedupPhase:
         summary.substring_short = meta["substring_short"]
         summary.chars_removed = meta["chars_removed"]
         return summary
+
+    def on_ray(self, parts: list[Path]) -> bool:
+        """The Ray path, for a language of at least ``ray_min_docs`` new documents (from footers)."""
+        return self.use_ray and sum(pq.ParquetFile(p).metadata.num_rows for p in parts) >= self.cfg.ray_min_docs
+
+    def plan_on_ray(self, lang: str, parts: list[Path]) -> dict:
+        """``plan`` in Ray tasks (dedup/ray_phase.py): one plan file per part, written by Ray."""
+        from dedup.ray_phase import plan_language
+
+        d = self.plan_dir(lang)
+        shutil.rmtree(d, ignore_errors=True)
+        meta = plan_language(self.out, lang, parts, self.cfg, self.bands, self.rows, d)
+        _write_json(meta, d / "plan.json")
+        return meta
 
     def _signatures(self, table: pa.Table, texts: pa.Array, lang: str) -> np.ndarray:
         """Signatures from the ``minhash`` column where it fits this config, else recomputed."""
@@ -198,21 +219,13 @@ class DedupPhase:
         d = self.plan_dir(lang)
         shutil.rmtree(d, ignore_errors=True)
         tag = stable_id(*sorted(ids))[:16]
-        staged_windows = False  # the Ray path stages the index's window hashes itself
         if sub.enabled:
             kept_idx = [i for i, r in enumerate(reasons) if r is None]
             kept_pub = nodes[kept_idx] & ~NEW_BIT  # the key each would have if already published
             published = _PublishedWindows(self.substring_index, lang, sub.min_tokens, kept_pub)
-            on_ray = self.use_ray and len(kept_idx) >= self.cfg.ray_min_docs
-            args = (_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)))
-            kwargs: dict[str, Any] = {"n": sub.min_tokens, "respect_lines": sub.respect_lines,
-                                      "published": published if self.cfg.cross_run else None}
-            if on_ray:
-                staged_windows = self.cfg.cross_run
-                res = _substrings_on_ray(*args, **kwargs, sink=(sub.min_tokens, tag, d, kept_pub, sub.min_chars_left)
-                                         if staged_windows else None)
-            else:
-                res = dedup_substrings(*args, **kwargs)
+            res = dedup_substrings(_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)),
+                                   n=sub.min_tokens, respect_lines=sub.respect_lines,
+                                   published=published if self.cfg.cross_run else None)
             for j, i in enumerate(kept_idx):
                 removed[i] = res.removed_chars[j]
                 if removed[i]:
@@ -236,7 +249,7 @@ class DedupPhase:
                 sig[changed] = self.hasher.signatures([new_texts[i] or "" for i in changed], [lang] * len(changed))
                 keys[changed] = band_keys(sig[changed], self.bands, self.rows)
             self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
-            if sub.enabled and not staged_windows:
+            if sub.enabled:
                 kept_rows = np.flatnonzero(kept)
                 final = [new_texts[i] if removed[i] else all_rows[i] for i in kept_rows]
                 windows, doc = text_windows(final, [lang] * len(final), sub.min_tokens, sub.respect_lines)
@@ -249,6 +262,29 @@ class DedupPhase:
         return meta
 
     def apply(self, lang: str, meta: dict) -> None:
+        d = self.plan_dir(lang)
+        data_dir = self.out / "data" / f"language={lang}"
+        if meta.get("layout") == "parts":  # a plan written by dedup/ray_phase.py: one file per part
+            if self.use_ray:
+                from dedup.ray_phase import apply_parts
+
+                apply_parts(self.out, lang, meta["parts"], d)
+            else:  # resumed without Ray: the same per-part steps, here
+                for name in meta["parts"]:
+                    apply_part(self.out, lang, name, d / "plan" / name)
+        else:
+            self._apply_plan(lang, meta)
+        self.index.publish(lang, meta["tag"], staging=d)
+        self.substring_index.publish(lang, meta["tag"], staging=d)
+        done = self.done_parts(lang)
+        for name in meta["parts"]:
+            if (data_dir / name).exists():
+                done[name] = _fingerprint(data_dir / name)
+        _write_json({"parts": done}, self.ledger_path(lang))
+        shutil.rmtree(d, ignore_errors=True)
+
+    def _apply_plan(self, lang: str, meta: dict) -> None:
+        """Apply a driver-written plan: every part's rejected rows first, then every rewrite."""
         d = self.plan_dir(lang)
         plan = pq.read_table(d / "plan.parquet")
         data_dir = self.out / "data" / f"language={lang}"
@@ -269,14 +305,6 @@ class DedupPhase:
                 _write_atomic(kept, path)
             else:
                 path.unlink()
-        self.index.publish(lang, meta["tag"], staging=d)
-        self.substring_index.publish(lang, meta["tag"], staging=d)
-        done = self.done_parts(lang)
-        for name in meta["parts"]:
-            if (data_dir / name).exists():
-                done[name] = _fingerprint(data_dir / name)
-        _write_json({"parts": done}, self.ledger_path(lang))
-        shutil.rmtree(d, ignore_errors=True)
 
     @staticmethod
     def _merge(part: pa.Table, plan_rows: pa.Table, rejected: bool) -> pa.Table:
@@ -305,16 +333,29 @@ class DedupPhase:
         return rows
 
 
-def _cluster_on_ray(*args: Any, **kwargs: Any) -> Clusters:
-    from dedup.ray_dedup import cluster_ray  # Ray is imported only when a language needs it
+def apply_part(out: Path, lang: str, name: str, plan_file: Path) -> None:
+    """Apply one part's plan file: its rejected rows to ``rejected/`` (skipped once written),
+    then the part rewritten with the kept rows (or removed when none is left). Idempotent: a
+    rewritten part still holds every kept row, and its rejected rows were written first."""
+    path = Path(out) / "data" / f"language={lang}" / name
+    if not path.exists():
+        return
+    rows = pq.read_table(plan_file) if plan_file.exists() else PLAN_COLUMNS.empty_table()
+    rej_path = Path(out) / "rejected" / name.replace(".parquet", f".dedup-{lang}.parquet")
+    if not rej_path.exists():
+        rejected = DedupPhase._merge(pq.read_table(path), rows, rejected=True)
+        if rejected.num_rows:
+            _write_atomic(rejected, rej_path)
+    kept = DedupPhase._merge(pq.read_table(path), rows, rejected=False)
+    if kept.num_rows:
+        _write_atomic(kept, path)
+    else:
+        path.unlink()
 
-    return cluster_ray(*args, **kwargs)
 
-
-def _substrings_on_ray(*args: Any, sink: tuple | None = None, **kwargs: Any) -> SubstringResult:
-    from dedup.ray_substring import IndexSink, dedup_substrings_ray
-
-    return dedup_substrings_ray(*args, **kwargs, sink=IndexSink(*sink) if sink is not None else None)
+PLAN_COLUMNS = pa.schema([("id", pa.string()), ("text", pa.string()), ("changed", pa.bool_()),
+                           ("reject_reason", pa.string()), ("reject_detail", pa.string()),
+                           ("dup_cluster_id", pa.int64()), ("dup_cluster_size", pa.int64())])
 
 
 @dataclass

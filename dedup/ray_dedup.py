@@ -73,13 +73,18 @@ def _directed_rows(batch: dict[str, np.ndarray], parts: int) -> dict[str, np.nda
     return {"u": u, "v": v, "part": u % parts}
 
 
+def _block_fingerprint(batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    if "src" not in batch:
+        return {"count": np.zeros(1, np.int64), "sum": np.zeros(1, np.uint64)}
+    c, s = fingerprint(batch["src"], batch["dst"])
+    return {"count": np.array([c], np.int64), "sum": np.array([s], np.uint64)}
+
+
 def _fingerprint(ds: ray.data.Dataset) -> tuple[int, int]:
+    """The edge set's fingerprint, one row per block to the driver (never the edges)."""
     count, total = 0, 0
-    for batch in ds.iter_batches(batch_format="numpy", batch_size=100_000):
-        if "src" not in batch:
-            continue
-        c, s = fingerprint(batch["src"], batch["dst"])
-        count, total = count + c, (total + s) % (1 << 64)
+    for row in ds.map_batches(_block_fingerprint, batch_format="numpy", batch_size=None).take_all():
+        count, total = count + int(row["count"]), (total + int(row["sum"])) % (1 << 64)
     return count, total
 
 
@@ -218,10 +223,10 @@ def _decide(batch: pa.Table, ngram: int, min_jaccard: float, exact_min: float) -
     return {"src": src[keep], "dst": dst[keep]}
 
 
-def verified_edges(candidates: ray.data.Dataset, nodes: pa.Table, parts: int, ngram: int, min_jaccard: float,
-                   exact_min: float) -> ray.data.Dataset:
+def verified_edges(candidates: ray.data.Dataset, nodes: pa.Table | ray.data.Dataset, parts: int, ngram: int,
+                   min_jaccard: float, exact_min: float) -> ray.data.Dataset:
     """Candidate (src, dst) rows -> the edges that pass verification, by two shuffled joins."""
-    node_ds = ray.data.from_arrow(_blocks(nodes, parts)).materialize()
+    node_ds = (ray.data.from_arrow(_blocks(nodes, parts)) if isinstance(nodes, pa.Table) else nodes).materialize()
     edges = candidates.map_batches(_edge_rows, fn_kwargs={"parts": parts}, batch_format="numpy")
     first = (edges.union(node_ds).groupby("part", num_partitions=parts)
              .map_groups(_attach_smaller, fn_kwargs={"parts": parts, "ngram": ngram}, batch_format="pyarrow"))
@@ -253,10 +258,19 @@ def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jacca
         ngram = exact.ngram if isinstance(exact, ShingleJaccard) else 5
         table = node_rows(nodes, sigs, parts, exact, extra_sigs)
         found = verified_edges(found, table, parts, ngram, min_jaccard, exact_min)
+    stars = star_edges(found, parts, max_rounds)
+    if stars is None:
+        return assign(nodes, {})
+    return assign(nodes, roots_from_stars(*unique_edges(*_collect(stars))))
+
+
+def star_edges(found: ray.data.Dataset, parts: int, max_rounds: int = 100) -> ray.data.Dataset | None:
+    """Verified (src, dst) edges -> converged star edges (root, member), or None without edges;
+    large-star / small-star rounds until the edge set's fingerprint stops changing."""
     edges = found.materialize()
     before = _fingerprint(edges)
     if before[0] == 0:
-        return assign(nodes, {})
+        return None
     for _ in range(max_rounds):
         for name in ("large", "small"):
             edges = (edges.map_batches(_directed_rows, fn_kwargs={"parts": parts}, batch_format="numpy")
@@ -264,11 +278,9 @@ def cluster_ray(nodes: np.ndarray, keys: np.ndarray, sigs: np.ndarray, min_jacca
         edges = edges.materialize()
         after = _fingerprint(edges)
         if after == before:
-            break
+            return edges
         before = after
-    else:
-        raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
-    return assign(nodes, roots_from_stars(*unique_edges(*_collect(edges))))
+    raise RuntimeError(f"connected components did not converge in {max_rounds} rounds")
 
 
 def _collect(ds: ray.data.Dataset) -> tuple[np.ndarray, np.ndarray]:

@@ -48,7 +48,7 @@ from dedup.substring import (
 Published = Callable[[np.ndarray, np.ndarray], np.ndarray]
 # Rows keyed by document: doc rows (start = -1, with text) and window rows (start >= 0).
 _DOC = pa.schema([("dpart", pa.int64()), ("doc", pa.int64()), ("start", pa.int64()), ("hash", pa.uint64()),
-                  ("text", pa.string()), ("language", pa.string())])
+                  ("text", pa.string()), ("language", pa.string()), ("owner", pa.int64())])
 # Window rows keyed by hash.
 _WIN = pa.schema([("part", pa.int64()), ("hash", pa.uint64()), ("doc", pa.int64()), ("start", pa.int64()),
                   ("window", pa.string())])
@@ -67,7 +67,7 @@ class IndexSink:
     n: int
     tag: str
     staging: Path
-    owners: np.ndarray  # per document: the node key it is published under
+    owners: np.ndarray | None  # per document: the node key it is published under (None: the doc rows' owner)
     min_chars_left: int  # a document cut below this is rejected by the phase: not published
 
 
@@ -89,8 +89,8 @@ def _partitions() -> int:
 
 def _window_rows(dpart: np.ndarray, doc: np.ndarray, start: np.ndarray, h: np.ndarray) -> pa.Table:
     n = len(doc)
-    return pa.table({"dpart": dpart, "doc": doc, "start": start, "hash": h,
-                     "text": pa.nulls(n, pa.string()), "language": pa.nulls(n, pa.string())}, schema=_DOC)
+    return pa.table({"dpart": dpart, "doc": doc, "start": start, "hash": h, "text": pa.nulls(n, pa.string()),
+                     "language": pa.nulls(n, pa.string()), "owner": np.zeros(n, np.int64)}, schema=_DOC)
 
 
 def _docs_and_windows(batch: pa.Table) -> tuple[pa.Table, pa.Table]:
@@ -161,21 +161,23 @@ def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | No
     dup_starts: dict[int, list[int]] = {}
     for d, s in zip(wins.column("doc").to_pylist(), wins.column("start").to_pylist()):
         dup_starts.setdefault(d, []).append(s)
-    rows = [(d, t, lang) for d, t, lang in zip(docs_t.column("doc").to_pylist(), docs_t.column("text").to_pylist(),
-                                               docs_t.column("language").to_pylist())
+    rows = [(d, t, lang, o) for d, t, lang, o in zip(*(docs_t.column(c).to_pylist()
+                                                        for c in ("doc", "text", "language", "owner")))
             if published is not None or sink is not None or d in dup_starts]
-    toks = [tokenize(t or "", lang) for _, t, lang in rows]
+    toks = [tokenize(t or "", lang) for _, t, lang, _ in rows]
     if published is not None and rows:  # one index query per partition, as the local path does per run
         per_doc = [window_hashes(tk, n, respect_lines) for tk in toks]
         hs = np.concatenate([h for h, _ in per_doc])
-        owner = np.repeat(np.array([d for d, _, _ in rows], dtype=np.int64), [len(h) for h, _ in per_doc])
+        counts = [len(h) for h, _ in per_doc]
+        doc_of = np.repeat(np.array([d for d, _, _, _ in rows], dtype=np.int64), counts)
+        owner = np.repeat(np.array([o for _, _, _, o in rows], dtype=np.int64), counts)
         known = published(hs, owner) if len(hs) else np.zeros(0, dtype=bool)
         starts = np.concatenate([s for _, s in per_doc]) if per_doc else np.zeros(0, np.int64)
-        for d, s in zip(owner[known].tolist(), starts[known].tolist()):
+        for d, s in zip(doc_of[known].tolist(), starts[known].tolist()):
             dup_starts.setdefault(d, []).append(s)
     out_doc, out_text, out_removed = [], [], []
     win_h, win_node = [np.zeros(0, np.uint64)], [np.zeros(0, np.int64)]
-    for (d, text, lang), tk in zip(rows, toks):
+    for (d, text, lang, o), tk in zip(rows, toks):
         new, removed = remove_windows(text, tk, np.array(dup_starts.get(d, []), dtype=np.int64), n)
         if removed:
             out_doc.append(d)
@@ -185,7 +187,7 @@ def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | No
             final = tokenize(new or "", lang) if removed else tk  # what dedup/substring.py text_windows sees
             h = np.unique(window_hashes(final, n, respect_lines)[0])
             win_h.append(h)
-            win_node.append(np.full(len(h), sink.owners[d], dtype=np.int64))
+            win_node.append(np.full(len(h), o if sink.owners is None else sink.owners[o], dtype=np.int64))
     return _out_rows(out_doc, out_text, out_removed, np.concatenate(win_h), np.concatenate(win_node), parts)
 
 
@@ -227,8 +229,26 @@ def dedup_substrings_ray(texts: Sequence[str | None] | pa.Array, languages: Sequ
     doc = np.arange(count, dtype=np.int64)
     doc_rows = pa.table({"dpart": doc % parts, "doc": doc, "start": np.full(count, -1, np.int64),
                          "hash": np.zeros(count, np.uint64), "text": text,
-                         "language": pa.array(list(languages), pa.string())}, schema=_DOC)
-    docs = ray.data.from_arrow(_blocks(doc_rows, parts)).materialize()
+                         "language": pa.array(list(languages), pa.string()), "owner": doc}, schema=_DOC)
+    cut = substrings_dataset(ray.data.from_arrow(_blocks(doc_rows, parts)), n, respect_lines, published, sink, parts)
+    changed = cut.map_batches(_rows_of_kind, fn_kwargs={"window": False}, batch_format="pyarrow")
+    out: list[str | None] = text.to_pylist()
+    removed = np.zeros(count, dtype=np.int64)
+    for batch in changed.iter_batches(batch_format="pyarrow", batch_size=10_000):
+        if "doc" not in batch.column_names:
+            continue
+        for d, t, r in zip(batch.column("doc").to_pylist(), batch.column("text").to_pylist(),
+                           batch.column("removed").to_pylist()):
+            out[d], removed[d] = t, r
+    return SubstringResult(out, removed)
+
+
+def substrings_dataset(docs: ray.data.Dataset, n: int, respect_lines: bool, published: Published | None,
+                       sink: IndexSink | None, parts: int) -> ray.data.Dataset:
+    """Steps 1-5 over doc rows (``_DOC``: ``doc`` orders them, ``owner`` is what ``published``
+    and ``sink`` are told); returns step 5's rows (``_OUT``; changed texts: ``window`` false),
+    materialized, after the sink's files are staged."""
+    docs = docs.materialize()
     windows = docs.map_batches(_windows, fn_kwargs={"n": n, "respect_lines": respect_lines, "parts": parts},
                                batch_format="pyarrow", batch_size=None)
     repeats = windows.groupby("part", num_partitions=parts).map_groups(
@@ -245,16 +265,7 @@ def dedup_substrings_ray(texts: Sequence[str | None] | pa.Array, languages: Sequ
         staged = windows_out.groupby("part", num_partitions=parts).map_groups(
             _stage_windows, fn_kwargs={"sink": sink}, batch_format="pyarrow")
         staged.materialize()
-    changed = cut.map_batches(_rows_of_kind, fn_kwargs={"window": False}, batch_format="pyarrow")
-    out: list[str | None] = text.to_pylist()
-    removed = np.zeros(count, dtype=np.int64)
-    for batch in changed.iter_batches(batch_format="pyarrow", batch_size=10_000):
-        if "doc" not in batch.column_names:
-            continue
-        for d, t, r in zip(batch.column("doc").to_pylist(), batch.column("text").to_pylist(),
-                           batch.column("removed").to_pylist()):
-            out[d], removed[d] = t, r
-    return SubstringResult(out, removed)
+    return cut
 
 
 def main(argv: list[str]) -> int:
