@@ -1,0 +1,209 @@
+"""Extra KenLM training text from Debian packages: prose of translated man pages and GNOME help.
+
+The default models (``filters.lm_default_models``) learn word order from only 2-22k lines per
+language, too few for shuffled-word text to look unlikely. The man pages of Debian's
+``manpages-*`` packages and the GNOME help of ``gnome-user-docs`` are the largest real,
+human-written text a fresh machine can get from apt for several of our languages.
+``scripts/setup.d/20-kenlm-text.sh`` installs the man page packages and runs this module; the
+help package is downloaded and unpacked into a temporary folder, not installed (its ``yelp``
+dependency would pull ~230 desktop packages). The module writes one deduplicated sentence file
+per language into ``asset_dir("kenlm-text")`` plus ``manifest.json`` (package, version,
+licence, pages, lines, sha256). Sentences must pass :func:`filters.lm_manpages.is_prose` and
+fastText language ID (lid.176 must name the language: translations leave some paragraphs in
+English)::
+
+    python -m filters.lm_reference_text [--out DIR] [--lang xx ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import subprocess
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from curation.assets import asset_dir
+from filters.lm_mallard import help_pages, mallard_sentences
+from filters.lm_manpages import dedupe, package_pages, prose_sentences, read_page
+
+
+@dataclass(frozen=True)
+class TextSource:
+    """One Debian package's text in one language: ``kind`` "man" (installed by set-up, pages
+    under /usr/share/man/<folder>/) or "help" (unpacked, Mallard pages under share/help/<folder>/)."""
+
+    package: str
+    kind: str
+    folder: str
+    licence: str  # as the package's debian/copyright states it
+
+
+L10N = "GPL-3+ (manpages-l10n translations; debian/copyright)"
+LINUX_MAN = "Linux man-pages licences, per page (GPL-2+, BSD, Verbatim; debian/copyright)"
+GNOME_HELP = "CC-BY-SA-3.0 (gnome-user-docs debian/copyright)"
+# Only languages whose default model missed the AUC target and that have such text (ISO 639-1).
+SOURCES: dict[str, tuple[TextSource, ...]] = {
+    "ru": (TextSource("manpages-ru", "man", "ru", L10N), TextSource("gnome-user-docs", "help", "ru", GNOME_HELP)),
+    "uk": (TextSource("manpages-uk", "man", "uk", L10N), TextSource("gnome-user-docs", "help", "uk", GNOME_HELP)),
+    "pl": (TextSource("manpages-pl", "man", "pl", L10N), TextSource("gnome-user-docs", "help", "pl", GNOME_HELP)),
+    "cs": (TextSource("manpages-cs", "man", "cs", L10N), TextSource("gnome-user-docs", "help", "cs", GNOME_HELP)),
+    "zh": (TextSource("manpages-zh", "man", "zh_CN", "GFDL-1.2+ / GPL-2+ / BSD / public domain, per page "
+                      "(manpages-zh debian/copyright)"),
+           TextSource("gnome-user-docs", "help", "zh_CN", GNOME_HELP)),
+    "ko": (TextSource("gnome-user-docs", "help", "ko", GNOME_HELP),),
+    "en": (TextSource("manpages", "man", "man", LINUX_MAN), TextSource("manpages-dev", "man", "man", LINUX_MAN),
+           TextSource("gnome-user-docs", "help", "C", GNOME_HELP)),
+}
+MAN_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind == "man"})
+HELP_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind == "help"})
+MIN_LID_SCORE = 0.5  # lid.176 top label must be the language with at least this probability
+VERSION = 1  # bump when the extraction changes: set-up then rebuilds the text and the models
+
+
+def package_version(package: str) -> str | None:
+    proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    return (proc.stdout.strip() or None) if proc.returncode == 0 else None
+
+
+def unpack_package(package: str, dest: Path) -> tuple[Path, str] | None:
+    """``apt-get download`` + ``dpkg -x`` into ``dest`` (nothing installed, no dependencies);
+    the unpacked root and the version, or None when apt cannot get it."""
+    dest.mkdir(parents=True, exist_ok=True)
+    got = subprocess.run(["apt-get", "download", "-qq", package], cwd=dest, capture_output=True, text=True)
+    debs = sorted(dest.glob(f"{package}_*.deb"))
+    if got.returncode != 0 or not debs:
+        print(f"kenlm text: apt-get download {package} failed: {got.stderr.strip()[-200:]}", file=sys.stderr)
+        return None
+    root = dest / "root"
+    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(root)], check=True)
+    version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"], capture_output=True, text=True,
+                             check=True).stdout.strip()
+    debs[0].unlink()
+    return root, version
+
+
+def language_pages(package: str, folder: str) -> list[Path]:
+    """The package's pages in ``/usr/share/man/<folder>/manN/`` (``man``: the untranslated ones)."""
+    return [p for p in package_pages(package) if p.parent.parent.name == folder]
+
+
+def in_language(sentences: Sequence[str], lang: str, lid: object | None = None) -> list[str]:
+    """The sentences that fastText lid.176 assigns to ``lang`` (score >= MIN_LID_SCORE)."""
+    from filters.langid import LanguageIdentifier
+
+    ident = lid if lid is not None else LanguageIdentifier(second_stage=False)
+    preds = ident.predict_many(sentences)  # type: ignore[attr-defined]
+    return [s for s, p in zip(sentences, preds) if p.language == lang and p.score >= MIN_LID_SCORE]
+
+
+def source_sentences(src: TextSource, lang: str,
+                     unpacked: dict[str, tuple[Path, str]]) -> tuple[list[str], int, str | None]:
+    """Deduplicated prose sentences of one source, its page count and the package version."""
+    if src.kind == "man":
+        pages = language_pages(src.package, src.folder)
+        return dedupe(s for p in pages for s in prose_sentences(read_page(p), lang)), len(pages), \
+            package_version(src.package)
+    if src.package not in unpacked:
+        return [], 0, None
+    root, version = unpacked[src.package]
+    pages = help_pages(root / "usr" / "share" / "help", src.folder)
+    sents = dedupe(s for p in pages for s in mallard_sentences(p.read_text(encoding="utf-8", errors="replace"), lang))
+    return sents, len(pages), version
+
+
+def extract_language(lang: str, lid: object | None = None,
+                     unpacked: dict[str, tuple[Path, str]] | None = None) -> tuple[list[str], list[dict]]:
+    """Deduplicated prose sentences of ``lang``'s sources and one record per source."""
+    lines: list[str] = []
+    records = []
+    for src in SOURCES[lang]:
+        raw, n_pages, version = source_sentences(src, lang, unpacked or {})
+        kept = in_language(raw, lang, lid) if raw else []
+        lines += kept
+        records.append({"package": src.package, "version": version, "licence": src.licence,
+                        "folder": src.folder, "pages": n_pages, "prose_sentences": len(raw),
+                        "language_id_kept": len(kept)})
+    return dedupe(lines), records
+
+
+def text_path(out: Path, lang: str) -> Path:
+    return out / f"{lang}.manpages.txt"
+
+
+def build(out: Path, langs: Sequence[str]) -> dict:
+    from filters.langid import LanguageIdentifier
+
+    lid = LanguageIdentifier(second_stage=False)
+    out.mkdir(parents=True, exist_ok=True)
+    manifest: dict = {"version": VERSION, "min_lid_score": MIN_LID_SCORE, "languages": {}}
+    with tempfile.TemporaryDirectory(prefix="kenlm-text-") as tmp:
+        unpacked = {}
+        for package in sorted({s.package for x in langs for s in SOURCES[x] if s.kind == "help"}):
+            got = unpack_package(package, Path(tmp) / package)
+            if got is not None:
+                unpacked[package] = got
+        for lang in langs:
+            _write_language(out, lang, manifest, lid, unpacked)
+    (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    return manifest
+
+
+def _write_language(out: Path, lang: str, manifest: dict, lid: object, unpacked: dict[str, tuple[Path, str]]) -> None:
+    lines, records = extract_language(lang, lid, unpacked)
+    if not lines:
+        print(f"kenlm text {lang}: no text ({', '.join(r['package'] for r in records)} missing)", file=sys.stderr)
+        return
+    path = text_path(out, lang)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    manifest["languages"][lang] = {"file": path.name, "lines": len(lines),
+                                   "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                                   "packages": records}
+    print(f"kenlm text {lang}: {len(lines)} sentences from {sum(r['pages'] for r in records)} pages",
+          file=sys.stderr)
+
+
+def is_built(out: Path, langs: Sequence[str]) -> bool:
+    try:
+        m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if m.get("version") != VERSION:
+        return False
+    have = m.get("languages", {})
+    return all(x in have and text_path(out, x).is_file() for x in langs)
+
+
+def load_manifest(out: Path | None = None) -> dict:
+    """The text manifest set-up wrote ({} when the step has not run)."""
+    d = out or asset_dir("kenlm-text")
+    try:
+        return json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--out", type=Path, default=asset_dir("kenlm-text"))
+    ap.add_argument("--lang", action="append", help="only these languages (default: all with a package)")
+    ap.add_argument("--force", action="store_true")
+    args = ap.parse_args(argv)
+    langs = args.lang or list(SOURCES)
+    unknown = [x for x in langs if x not in SOURCES]
+    if unknown:
+        print(f"error: no reference text package for {', '.join(unknown)}", file=sys.stderr)
+        return 2
+    if not args.force and is_built(args.out, langs):
+        print(f"kenlm text: up to date in {args.out}", file=sys.stderr)
+        return 0
+    build(args.out, langs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
