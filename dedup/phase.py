@@ -167,18 +167,17 @@ class DedupPhase:
         return meta
 
     def _signatures(self, table: pa.Table, texts: pa.Array, lang: str) -> np.ndarray:
-        """Signatures from the ``minhash`` column where it fits this config, else recomputed."""
+        """Signatures from the ``minhash`` column where it fits this config (per row: parts
+        committed under another ``num_perm`` may sit beside current ones), else recomputed."""
         n = self.cfg.minhash.num_perm
         sig = np.zeros((table.num_rows, n), dtype=np.uint64)
         col = table.column(SIGNATURE) if SIGNATURE in table.column_names else None
-        have = (pc.is_valid(col).to_numpy(zero_copy_only=False) if col is not None
-                else np.zeros(table.num_rows, dtype=bool))
-        if col is not None and have.any():
-            present = col.filter(pa.array(have))
-            if len(present) and len(present[0].as_py()) == n:
-                sig[have] = signature_matrix(present, n)
-            else:
-                have[:] = False
+        have = np.zeros(table.num_rows, dtype=bool)
+        if col is not None and table.num_rows:
+            lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy()
+            have = pc.is_valid(col).to_numpy(zero_copy_only=False) & (lengths == n)
+            if have.any():
+                sig[have] = signature_matrix(col.filter(pa.array(have)), n)
         missing = np.flatnonzero(~have)
         if len(missing):
             sig[missing] = self.hasher.signatures(_Texts(texts, missing), _Same(lang, len(missing)))

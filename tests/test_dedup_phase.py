@@ -135,33 +135,3 @@ def test_duplicates_in_two_languages_of_one_unit_are_all_kept_in_rejected(tmp_pa
                 for r in pq.read_table(f).to_pylist()}
     assert len(kept) == 2 and len(rejected) == 2 and kept | set(rejected) == {"de1", "de2", "fr1", "fr2"}
     assert set(rejected.values()) == {NEAR_DUPLICATE}
-
-
-def test_phase_sends_only_languages_of_at_least_ray_min_docs_to_ray(tmp_path: Path, german: list[str],
-                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
-    import dedup.phase as phase
-
-    calls: list[str] = []
-
-    def on_ray(kind: str):  # noqa: ANN202 - records the call instead of starting Ray
-        def run(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
-            calls.append(kind)
-            raise RuntimeError("Ray path taken")
-        return run
-
-    monkeypatch.setattr(phase, "_cluster_on_ray", on_ray("cluster"))
-    monkeypatch.setattr(phase, "_substrings_on_ray", on_ray("substrings"))
-    u1, u2 = _corpus(german)
-    _write_part(tmp_path / "small", "u1", u1 + u2)  # 5 documents
-    DedupPhase(tmp_path / "small", DedupConfig(ray_min_docs=6), use_ray=True).run()
-    assert calls == []
-    _write_part(tmp_path / "big", "u1", u1 + u2)
-    with pytest.raises(RuntimeError, match="Ray path taken"):
-        DedupPhase(tmp_path / "big", DedupConfig(ray_min_docs=5), use_ray=True).run()
-    assert calls == ["cluster"]
-    from dedup.cluster import cluster_local
-
-    _write_part(tmp_path / "kept", "u1", u1 + u2)  # 3 documents left after near-duplicates
-    with pytest.raises(RuntimeError, match="Ray path taken"):
-        DedupPhase(tmp_path / "kept", DedupConfig(ray_min_docs=3), cluster_local, use_ray=True).run()
-    assert calls == ["cluster", "substrings"]
