@@ -147,6 +147,10 @@ def is_prose(sentence: str, lang: str) -> bool:
         return False
     if _CODE.search(sentence) or sentence[0] in "-+.,;:":
         return False
+    first = letter_script(sentence[0])
+    if sentence[0].islower() and first in own_scripts(lang) and first != "LATIN":
+        return False  # a fragment (its start was a dropped code span); Latin ones may start with a command
+
     return own_script_share(sentence, lang) >= MIN_OWN_SCRIPT
 
 

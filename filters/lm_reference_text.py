@@ -5,12 +5,12 @@ language, too few for shuffled-word text to look unlikely. The man pages of Debi
 ``manpages-*`` packages and the GNOME help of ``gnome-user-docs`` are the largest real,
 human-written text a fresh machine can get from apt for several of our languages.
 ``scripts/setup.d/20-kenlm-text.sh`` installs the man page packages and runs this module; the
-help package is downloaded and unpacked into a temporary folder, not installed (its ``yelp``
-dependency would pull ~230 desktop packages). The module writes one deduplicated sentence file
-per language into ``asset_dir("kenlm-text")`` plus ``manifest.json`` (package, version,
-licence, pages, lines, sha256). Sentences must pass :func:`filters.lm_manpages.is_prose` and
-fastText language ID (lid.176 must name the language: translations leave some paragraphs in
-English)::
+help package is downloaded and unpacked, not installed (its ``yelp`` dependency would pull ~230
+desktop packages), and only the help folders of our languages are kept, beside the text. The
+module writes one deduplicated sentence file per language into ``asset_dir("kenlm-text")``
+plus ``manifest.json`` (package, version, licence, pages, lines, sha256). Sentences must pass
+:func:`filters.lm_manpages.is_prose` and fastText language ID (lid.176 must name the language:
+translations leave some paragraphs in English)::
 
     python -m filters.lm_reference_text [--out DIR] [--lang xx ...]
 """
@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from curation.assets import asset_dir
+from filters.lm_fortunes import fortune_files, fortune_sentences
 from filters.lm_mallard import help_pages, mallard_sentences
 from filters.lm_manpages import dedupe, package_pages, prose_sentences, read_page
 
@@ -35,7 +36,8 @@ from filters.lm_manpages import dedupe, package_pages, prose_sentences, read_pag
 @dataclass(frozen=True)
 class TextSource:
     """One Debian package's text in one language: ``kind`` "man" (installed by set-up, pages
-    under /usr/share/man/<folder>/) or "help" (unpacked, Mallard pages under share/help/<folder>/)."""
+    under /usr/share/man/<folder>/), "help" (unpacked, Mallard pages under share/help/<folder>/)
+    or "fortune" (unpacked, fortune files under share/games/fortunes/<folder>/)."""
 
     package: str
     kind: str
@@ -46,12 +48,16 @@ class TextSource:
 L10N = "GPL-3+ (manpages-l10n translations; debian/copyright)"
 LINUX_MAN = "Linux man-pages licences, per page (GPL-2+, BSD, Verbatim; debian/copyright)"
 GNOME_HELP = "CC-BY-SA-3.0 (gnome-user-docs debian/copyright)"
+UNPACKED = {"help": "usr/share/help", "fortune": "usr/share/games/fortunes"}  # kind -> folder in the .deb
 # Only languages whose default model missed the AUC target and that have such text (ISO 639-1).
 SOURCES: dict[str, tuple[TextSource, ...]] = {
-    "ru": (TextSource("manpages-ru", "man", "ru", L10N), TextSource("gnome-user-docs", "help", "ru", GNOME_HELP)),
+    "ru": (TextSource("manpages-ru", "man", "ru", L10N), TextSource("gnome-user-docs", "help", "ru", GNOME_HELP),
+           TextSource("fortunes-ru", "fortune", "ru", "GPL-2 (fortunes-ru debian/copyright)")),
     "uk": (TextSource("manpages-uk", "man", "uk", L10N), TextSource("gnome-user-docs", "help", "uk", GNOME_HELP)),
-    "pl": (TextSource("manpages-pl", "man", "pl", L10N), TextSource("gnome-user-docs", "help", "pl", GNOME_HELP)),
-    "cs": (TextSource("manpages-cs", "man", "cs", L10N), TextSource("gnome-user-docs", "help", "cs", GNOME_HELP)),
+    "pl": (TextSource("manpages-pl", "man", "pl", L10N), TextSource("gnome-user-docs", "help", "pl", GNOME_HELP),
+           TextSource("fortunes-pl", "fortune", "pl", "GPL-2+ (fortunes-pl debian/copyright)")),
+    "cs": (TextSource("manpages-cs", "man", "cs", L10N), TextSource("gnome-user-docs", "help", "cs", GNOME_HELP),
+           TextSource("fortunes-cs", "fortune", "cs", "GPL (fortunes-cs debian/copyright)")),
     "zh": (TextSource("manpages-zh", "man", "zh_CN", "GFDL-1.2+ / GPL-2+ / BSD / public domain, per page "
                       "(manpages-zh debian/copyright)"),
            TextSource("gnome-user-docs", "help", "zh_CN", GNOME_HELP)),
@@ -60,7 +66,7 @@ SOURCES: dict[str, tuple[TextSource, ...]] = {
            TextSource("gnome-user-docs", "help", "C", GNOME_HELP)),
 }
 MAN_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind == "man"})
-HELP_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind == "help"})
+UNPACKED_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind in UNPACKED})
 MIN_LID_SCORE = 0.5  # lid.176 top label must be the language with at least this probability
 VERSION = 1  # bump when the extraction changes: set-up then rebuilds the text and the models
 
@@ -70,21 +76,37 @@ def package_version(package: str) -> str | None:
     return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
 
-def unpack_package(package: str, dest: Path) -> tuple[Path, str] | None:
-    """``apt-get download`` + ``dpkg -x`` into ``dest`` (nothing installed, no dependencies);
-    the unpacked root and the version, or None when apt cannot get it."""
-    dest.mkdir(parents=True, exist_ok=True)
-    got = subprocess.run(["apt-get", "download", "-qq", package], cwd=dest, capture_output=True, text=True)
-    debs = sorted(dest.glob(f"{package}_*.deb"))
-    if got.returncode != 0 or not debs:
-        print(f"kenlm text: apt-get download {package} failed: {got.stderr.strip()[-200:]}", file=sys.stderr)
-        return None
-    root = dest / "root"
-    subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(root)], check=True)
-    version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"], capture_output=True, text=True,
-                             check=True).stdout.strip()
-    debs[0].unlink()
-    return root, version
+def _text_only(folder: str, names: list[str]) -> list[str]:
+    """copytree filter: no figures (help), no .dat indexes or .u8 links (fortunes)."""
+    skip = (".dat", ".u8", ".png", ".svg", ".jpg", ".webm", ".ogv")
+    d = Path(folder)
+    return [n for n in names if not (d / n).is_dir() and (n.endswith(skip) or (d / n).is_symlink())]
+
+
+def unpack_package(package: str, kind: str, folders: Sequence[str], out: Path) -> tuple[Path, str] | None:
+    """``apt-get download`` + ``dpkg-deb -x`` (nothing installed, no dependencies); keeps only the
+    text folders we read, in ``out/<package>/<folder>/``. The kept root and the version, or None
+    when apt cannot get the package."""
+    import shutil
+
+    keep = out / package
+    with tempfile.TemporaryDirectory(prefix="kenlm-text-") as tmp:
+        got = subprocess.run(["apt-get", "download", "-qq", package], cwd=tmp, capture_output=True, text=True)
+        debs = sorted(Path(tmp).glob(f"{package}_*.deb"))
+        if got.returncode != 0 or not debs:
+            print(f"kenlm text: apt-get download {package} failed: {got.stderr.strip()[-200:]}", file=sys.stderr)
+            return None
+        root = Path(tmp) / "root"
+        subprocess.run(["dpkg-deb", "-x", str(debs[0]), str(root)], check=True)
+        version = subprocess.run(["dpkg-deb", "-f", str(debs[0]), "Version"], capture_output=True, text=True,
+                                 check=True).stdout.strip()
+        shutil.rmtree(keep, ignore_errors=True)
+        for folder in folders:
+            src = root / UNPACKED[kind] / folder
+            if src.is_dir():
+                shutil.copytree(src, keep / folder, ignore=_text_only)
+    (keep / "VERSION").write_text(version + "\n", encoding="utf-8")
+    return keep, version
 
 
 def language_pages(package: str, folder: str) -> list[Path]:
@@ -111,8 +133,9 @@ def source_sentences(src: TextSource, lang: str,
     if src.package not in unpacked:
         return [], 0, None
     root, version = unpacked[src.package]
-    pages = help_pages(root / "usr" / "share" / "help", src.folder)
-    sents = dedupe(s for p in pages for s in mallard_sentences(p.read_text(encoding="utf-8", errors="replace"), lang))
+    pages = help_pages(root, src.folder) if src.kind == "help" else fortune_files(root, src.folder)
+    extract = mallard_sentences if src.kind == "help" else fortune_sentences
+    sents = dedupe(s for p in pages for s in extract(p.read_text(encoding="utf-8", errors="replace"), lang))
     return sents, len(pages), version
 
 
@@ -132,7 +155,7 @@ def extract_language(lang: str, lid: object | None = None,
 
 
 def text_path(out: Path, lang: str) -> Path:
-    return out / f"{lang}.manpages.txt"
+    return out / f"{lang}.txt"
 
 
 def build(out: Path, langs: Sequence[str]) -> dict:
@@ -141,14 +164,14 @@ def build(out: Path, langs: Sequence[str]) -> dict:
     lid = LanguageIdentifier(second_stage=False)
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"version": VERSION, "min_lid_score": MIN_LID_SCORE, "languages": {}}
-    with tempfile.TemporaryDirectory(prefix="kenlm-text-") as tmp:
-        unpacked = {}
-        for package in sorted({s.package for x in langs for s in SOURCES[x] if s.kind == "help"}):
-            got = unpack_package(package, Path(tmp) / package)
-            if got is not None:
-                unpacked[package] = got
-        for lang in langs:
-            _write_language(out, lang, manifest, lid, unpacked)
+    unpacked = {}
+    for package in sorted({s.package for x in langs for s in SOURCES[x] if s.kind in UNPACKED}):
+        srcs = [s for x in langs for s in SOURCES[x] if s.package == package]
+        got = unpack_package(package, srcs[0].kind, sorted({s.folder for s in srcs}), out)
+        if got is not None:
+            unpacked[package] = got
+    for lang in langs:
+        _write_language(out, lang, manifest, lid, unpacked)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     return manifest
 
@@ -191,13 +214,16 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=asset_dir("kenlm-text"))
     ap.add_argument("--lang", action="append", help="only these languages (default: all with a package)")
-    ap.add_argument("--force", action="store_true")
+    ap.add_argument("--force", action="store_true", help="rebuild even when up to date")
+    ap.add_argument("--check", action="store_true", help="only say (exit 0/1) whether the text is up to date")
     args = ap.parse_args(argv)
     langs = args.lang or list(SOURCES)
     unknown = [x for x in langs if x not in SOURCES]
     if unknown:
         print(f"error: no reference text package for {', '.join(unknown)}", file=sys.stderr)
         return 2
+    if args.check:
+        return 0 if is_built(args.out, langs) else 1
     if not args.force and is_built(args.out, langs):
         print(f"kenlm text: up to date in {args.out}", file=sys.stderr)
         return 0

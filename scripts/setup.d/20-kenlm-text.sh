@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Extra KenLM training text (filters/lm_reference_text.py): prose sentences of Debian's translated
+# man pages (manpages-ru -uk -pl -cs -zh, English manpages + manpages-dev; installed here, ~12 MB)
+# and of GNOME's help (gnome-user-docs: downloaded and unpacked, not installed, since its yelp
+# dependency pulls ~230 desktop packages) into asset_dir("kenlm-text"), with a manifest of
+# packages, versions, licences and line counts. Runs before 21-kenlm-models.sh, which trains on it.
+# Idempotent: skips when the text is up to date. Takes ~1 min (apt) + ~20 s (extraction).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+PY=.venv/bin/python
+if $PY -m filters.lm_reference_text --check 2>/dev/null; then
+  exit 0
+fi
+pkgs=$($PY -c 'from filters.lm_reference_text import MAN_PACKAGES; print(" ".join(MAN_PACKAGES))')
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+$SUDO apt-get update -qq
+missing=""
+for p in $pkgs; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
+if [ -n "$missing" ]; then
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+fi
+$PY -m filters.lm_reference_text --force
