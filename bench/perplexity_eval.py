@@ -25,7 +25,11 @@ AUC per corruption kind, and the share of clean / corrupted sentences above the 
 default ``perplexity_high`` cutoff (calibrated on 8-line documents, so sentence-level shares
 are indicative only).
 
-Usage: ``.venv/bin/python bench/perplexity_eval.py [--model-dir DIR] [--lang xx ...] [--no-write]``
+``--baseline-dir DIR`` also scores the same sentences with another model set (e.g. a copy of the
+previous default models) and adds its pooled and shuffled AUC and the change, same invocation.
+
+Usage: ``.venv/bin/python bench/perplexity_eval.py [--model-dir DIR] [--baseline-dir DIR] [--lang xx ...]
+[--no-write]``
 """
 
 from __future__ import annotations
@@ -60,12 +64,27 @@ def flores(lang: str) -> list[str]:
     return (DATA / "flores200" / f"{FLORES[lang]}.devtest").read_text(encoding="utf-8").splitlines()
 
 
+def baseline_cells(model_dir: Path, lang: str, clean: list[str], all_clean: dict[str, list[str]], ours: float,
+                   have: set[str]) -> list[str]:
+    """Pooled and shuffled AUC of another model set on the same sentences, and the pooled change."""
+    if lang not in have:
+        return ["", "", ""]
+    lm = LanguageModel(model_dir, lang, "read")
+    neg = [lm.document_perplexity(s) for s in clean]
+    kinds = corrupt(lang, clean, all_clean)
+    pooled = auc(neg, [lm.document_perplexity(s) for k in KINDS for s in kinds[k]])
+    shuffled = auc(neg, [lm.document_perplexity(s) for s in kinds["shuffled"]])
+    return [f"{pooled:.4f}", f"{shuffled:.4f}", f"{ours - pooled:+.4f}"]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--model-dir", type=Path, default=default_model_dir())
     ap.add_argument("--lang", action="append")
+    ap.add_argument("--baseline-dir", type=Path, help="another model set scored on the same sentences")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
+    base_have = set(available_languages(args.baseline_dir)) if args.baseline_dir else set()
     have = set(available_languages(args.model_dir))
     langs = [x for x in (args.lang or TARGET_LANGUAGES) if x in have]
     if not langs:
@@ -93,6 +112,8 @@ def main() -> int:
         rows.append([lang, len(clean), f"**{a:.4f}**" if a < TARGET else f"{a:.4f}",
                      *(f"{per_kind[k][0]:.4f}" for k in KINDS), f"{np.median(neg):.0f}",
                      f"{(neg > cut).mean():.3f}" if cut else "", f"{(pos_all > cut).mean():.3f}" if cut else ""])
+        if args.baseline_dir:
+            rows[-1] += baseline_cells(args.baseline_dir, lang, clean, all_clean, a, base_have)
         print(f"{lang}: AUC {a:.4f} " + " ".join(f"{k}={per_kind[k][0]:.3f}" for k in KINDS), file=sys.stderr)
     elapsed = time.perf_counter() - t0
     aucs = [float(r[2].strip("*")) for r in rows]
@@ -112,7 +133,10 @@ def main() -> int:
         "- `clean>cut`, `corrupt>cut`: share above the default `perplexity_high` cutoff "
         "(filters/assets/perplexity_thresholds.yaml, calibrated on 8-line documents, so per-sentence shares "
         f"are indicative); {n_scored:,} sentences scored in {elapsed:.1f} s",
-        "", md_table(["lang", "clean", "AUC pooled", *KINDS, "median ppl clean", "clean>cut", "corrupt>cut"], rows),
+        *([f"- baseline: `{args.baseline_dir}` scored on the same sentences in this invocation; Δ = ours - baseline"]
+          if args.baseline_dir else []),
+        "", md_table(["lang", "clean", "AUC pooled", *KINDS, "median ppl clean", "clean>cut", "corrupt>cut",
+                      *(["baseline pooled", "baseline shuffled", "Δ pooled"] if args.baseline_dir else [])], rows),
         "", verdict])
     print(body)
     if not args.no_write:

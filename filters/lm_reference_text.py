@@ -50,6 +50,8 @@ LINUX_MAN = "Linux man-pages licences, per page (GPL-2+, BSD, Verbatim; debian/c
 GNOME_HELP = "CC-BY-SA-3.0 (gnome-user-docs debian/copyright)"
 UNPACKED = {"help": "usr/share/help", "fortune": "usr/share/games/fortunes"}  # kind -> folder in the .deb
 # Only languages whose default model missed the AUC target and that have such text (ISO 639-1).
+# Not zh: manpages-zh (7.6k sentences) lowered its AUC 0.942 -> 0.934 (boilerplate 0.974 -> 0.933),
+# and fortunes-zh is classical poetry.
 SOURCES: dict[str, tuple[TextSource, ...]] = {
     "ru": (TextSource("manpages-ru", "man", "ru", L10N), TextSource("gnome-user-docs", "help", "ru", GNOME_HELP),
            TextSource("fortunes-ru", "fortune", "ru", "GPL-2 (fortunes-ru debian/copyright)")),
@@ -58,9 +60,6 @@ SOURCES: dict[str, tuple[TextSource, ...]] = {
            TextSource("fortunes-pl", "fortune", "pl", "GPL-2+ (fortunes-pl debian/copyright)")),
     "cs": (TextSource("manpages-cs", "man", "cs", L10N), TextSource("gnome-user-docs", "help", "cs", GNOME_HELP),
            TextSource("fortunes-cs", "fortune", "cs", "GPL (fortunes-cs debian/copyright)")),
-    "zh": (TextSource("manpages-zh", "man", "zh_CN", "GFDL-1.2+ / GPL-2+ / BSD / public domain, per page "
-                      "(manpages-zh debian/copyright)"),
-           TextSource("gnome-user-docs", "help", "zh_CN", GNOME_HELP)),
     "ko": (TextSource("gnome-user-docs", "help", "ko", GNOME_HELP),),
     "en": (TextSource("manpages", "man", "man", LINUX_MAN), TextSource("manpages-dev", "man", "man", LINUX_MAN),
            TextSource("gnome-user-docs", "help", "C", GNOME_HELP)),

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Extra KenLM training text (filters/lm_reference_text.py): prose sentences of Debian's translated
-# man pages (manpages-ru -uk -pl -cs -zh, English manpages + manpages-dev; installed here, ~12 MB)
-# and of GNOME's help (gnome-user-docs: downloaded and unpacked, not installed, since its yelp
-# dependency pulls ~230 desktop packages) into asset_dir("kenlm-text"), with a manifest of
-# packages, versions, licences and line counts. Runs before 21-kenlm-models.sh, which trains on it.
-# Idempotent: skips when the text is up to date. Takes ~1 min (apt) + ~20 s (extraction).
+# Extra KenLM training text (filters/lm_reference_text.py) for en ko ru uk pl cs: prose sentences
+# of Debian's man pages (manpages-ru -uk -pl -cs, English manpages + manpages-dev: installed here,
+# ~4 MB download), GNOME's help (gnome-user-docs, 8.5 MB) and fortunes-ru -pl -cs (2 MB); the last
+# two are downloaded and unpacked, not installed (gnome-user-docs' yelp dependency pulls ~230
+# desktop packages), into asset_dir("kenlm-text"), with a manifest of packages, versions,
+# licences and line counts. Runs before 21-kenlm-models.sh, which trains on it.
+# Idempotent: skips when the text is up to date. Takes ~1 min (apt) + ~25 s (extraction).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=.venv/bin/python
