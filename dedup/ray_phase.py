@@ -83,7 +83,9 @@ def _col(batch: pa.Table, name: str) -> np.ndarray:
 
 
 def _sig(batch: pa.Table, num_perm: int) -> np.ndarray:
-    return signature_matrix(batch.column("sig"), num_perm).copy() if batch.num_rows else np.zeros((0, num_perm), np.uint64)
+    if not batch.num_rows:
+        return np.zeros((0, num_perm), np.uint64)
+    return signature_matrix(batch.column("sig"), num_perm).copy()  # writable: rows change in _finish
 
 
 # -- 1: read --------------------------------------------------------------------------------
@@ -399,3 +401,23 @@ def apply_parts(out: Path, lang: str, names: list[str], plan_dir: Path) -> None:
     """dedup/phase.py ``apply_part`` for every part, one Ray task each, in parallel."""
     task = ray.remote(num_cpus=1)(apply_part)
     ray.get([task.remote(out, lang, name, plan_dir / "plan" / name) for name in names])
+
+
+def main(argv: list[str]) -> int:
+    """``python -m dedup.ray_phase OUT [ADDRESS]``: the dedup phase of OUT as a Ray job, every
+    language on the Ray path (default config but ``ray_min_docs`` 0)."""
+    import logging
+
+    from dedup.phase import DedupPhase
+
+    ray.init(address=argv[1] if len(argv) > 1 else "auto", logging_level=logging.WARNING)
+    summary = DedupPhase(argv[0], DedupConfig(ray_min_docs=0), use_ray=True).run()
+    alive = len({n["NodeID"] for n in ray.nodes() if n["Alive"]})
+    print(f"{summary.line()}\nalive_nodes={alive}")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main(sys.argv[1:]))

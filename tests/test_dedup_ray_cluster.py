@@ -58,3 +58,33 @@ def test_ray_jobs_on_two_node_loopback_cluster_equal_local(shared_data: Path, wa
     assert sub.column("text").to_pylist() == expected.texts
     assert sub.column("removed_chars").to_pylist() == expected.removed_chars.tolist()
     assert expected.removed_chars.sum() > 1000
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_dedup_phase_job_on_two_node_loopback_cluster_writes_the_local_files(shared_data: Path, tmp_path: Path
+                                                                            ) -> None:
+    """``python -m dedup.ray_phase OUT`` as a Ray job (every language on the Ray path), twice, the
+    second run against the index the first published: the same files as the local phase."""
+    from curation.config import DedupConfig
+    from dedup.phase import DedupPhase
+    from tests.ray_cluster_util import LoopbackRayCluster
+    from tests.test_dedup_ray_phase import _files, _first_run, _index, _second_run
+
+    local, remote = tmp_path / "local", tmp_path / "remote"
+    _first_run(local, shared_data)
+    DedupPhase(local, DedupConfig()).run()
+    _second_run(local, shared_data)
+    DedupPhase(local, DedupConfig()).run()
+    _first_run(remote, shared_data)
+    with LoopbackRayCluster(venv=REPO / ".venv", cpus_per_node=1, n_workers=1) as cluster:
+        assert len(cluster.alive_nodes()) == 2
+        for k in range(2):
+            if k == 1:
+                _second_run(remote, shared_data)
+            job = cluster.submit(["python", "-m", "dedup.ray_phase", str(remote)], working_dir=REPO,
+                                 submission_id=f"dedup-phase-{uuid.uuid4().hex[:8]}", timeout_s=600)
+            assert job.returncode == 0, f"{job.stdout[-4000:]}\n{job.stderr[-2000:]}"
+            assert "alive_nodes=2" in job.stdout
+    assert _files(remote) == _files(local)
+    assert _index(remote) == _index(local)
