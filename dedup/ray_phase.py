@@ -43,6 +43,9 @@ from dedup.ray_substring import _DOC, IndexSink, _rows_of_kind, substrings_datas
 from dedup.stage import SIGNATURE, signature_array, signature_matrix
 
 _U64_LIST = pa.list_(pa.uint64())
+# Shuffle partitions: at least 2 per CPU, and enough that one holds about this much of the
+# language's (uncompressed) part data, so a partition's rows fit a worker whatever the language.
+PARTITION_BYTES = 256 * 1024**2
 # One schema for the rows of steps 3-5: documents (kind 0) and what joins them (kind 1:
 # star edges, cluster assignments, cut texts); ``part`` is the key of the current shuffle.
 _ROW = pa.schema([("part", pa.int64()), ("kind", pa.int8()), ("pord", pa.int64()), ("row", pa.int64()),
@@ -335,7 +338,9 @@ def plan_language(out: Path, lang: str, parts: list[Path], cfg: DedupConfig, ban
     """Steps 1-5 for one language; returns the plan's meta (dedup/phase.py's plan.json)."""
     ctx = ray.data.DataContext.get_current()
     ctx.enable_progress_bars = False
-    n_part = _partitions()
+    metas = [pq.ParquetFile(p).metadata for p in parts]  # footers only
+    size = sum(meta.row_group(g).total_byte_size for meta in metas for g in range(meta.num_row_groups))
+    n_part = max(_partitions(), -(-size // PARTITION_BYTES))
     m, sub = cfg.minhash, cfg.substring
     o = str(out)
     names = [p.name for p in parts]
