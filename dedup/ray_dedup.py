@@ -14,9 +14,11 @@ Same inputs and outputs as ``dedup.cluster.cluster_local``, computed with Ray Da
    followed by one vectorised call per partition (dedup/components.py), until an order-free
    fingerprint of the edge set stops changing.
 
-Only the final (node -> root) map, one row per duplicate document, comes back to the driver;
-band rows and edges never do. Documents enter the object store once (the phase has read them),
-as blocks of node rows. ``python -m dedup.ray_dedup IN.npz OUT.npz`` runs it as a Ray job.
+``cluster_ray`` (arrays in, ``Clusters`` out) collects only the final (node -> root) map, one
+row per duplicate document; band rows and edges never come back. The dedup phase's Ray path
+(dedup/ray_phase.py) uses ``verified_edges`` and ``star_edges`` on datasets its tasks read from
+the part files and keeps the map in Ray too. ``python -m dedup.ray_dedup IN.npz OUT.npz`` runs
+``cluster_ray`` as a Ray job.
 """
 
 from __future__ import annotations
