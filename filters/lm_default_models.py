@@ -1,9 +1,12 @@
 """Build the default KenLM models for the 29 languages from the shared data, with a manifest.
 
 Training text per language: NTREX-128 references, the lingua ``sentences/`` set and the
-Tatoeba test side in that language (lines whose label is the language, capped). FLORES-200 is
-never read: it is the evaluation set (``bench/perplexity_eval.py``). Every 10th line is held out
-of training; held-out lines, grouped into pseudo-documents, give the default thresholds
+Tatoeba test side in that language (lines whose label is the language, capped), plus, for
+en zh ko ru uk pl cs, prose sentences of Debian packages (man pages, GNOME help, fortunes)
+that ``scripts/setup.d/20-kenlm-text.sh`` extracts (``filters/lm_reference_text.py``; training
+only, never held out). FLORES-200 is never read: it is the evaluation set
+(``bench/perplexity_eval.py``). Every 10th line of the shared sources is held out of training;
+held-out lines, grouped into pseudo-documents, give the default thresholds
 (``filters/assets/perplexity_thresholds.yaml``). Run by ``scripts/setup.d/21-kenlm-models.sh``::
 
     python -m filters.lm_default_models [--out DIR] [--data DIR] [--thresholds FILE]
@@ -29,7 +32,7 @@ if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 6  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 7  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -124,6 +127,33 @@ def training_sources(lang: str, data: Path) -> list[Source]:
     return out
 
 
+def extra_sources(lang: str, text_dir: Path | None) -> list[tuple[Source, dict]]:
+    """Extra training text set-up extracted from Debian packages (``filters.lm_reference_text``).
+
+    Training only: these lines are never held out, so the vocabulary choice and the default
+    thresholds still come from held-out lines of the shared reference text (news, curated
+    sentences), the domain the cutoffs are meant for. [] without ``text_dir`` or the language.
+    """
+    if text_dir is None:
+        return []
+    from filters.lm_reference_text import load_manifest
+
+    entry = load_manifest(text_dir).get("languages", {}).get(lang)
+    if not entry:
+        return []
+    path = text_dir / entry["file"]
+    return [(Source(path, _lines(path)), entry)]
+
+
+def extra_key(text_dir: Path | None) -> dict[str, str]:
+    """sha256 of each language's extra text: part of the recipe, so new text rebuilds the models."""
+    if text_dir is None:
+        return {}
+    from filters.lm_reference_text import load_manifest
+
+    return {k: v["sha256"] for k, v in load_manifest(text_dir).get("languages", {}).items()}
+
+
 def split_holdout(lines: list[str]) -> tuple[list[str], list[str]]:
     train = [x for i, x in enumerate(lines) if i % HOLDOUT_EVERY != HOLDOUT_EVERY - 1]
     held = [x for i, x in enumerate(lines) if i % HOLDOUT_EVERY == HOLDOUT_EVERY - 1]
@@ -139,15 +169,16 @@ def split_holdout(lines: list[str]) -> tuple[list[str], list[str]]:
 REFERENCE_K = 5.0
 
 
-def recipe_key() -> str:
-    body = json.dumps({"v": RECIPE_VERSION, "order": ORDER, "vocab": VOCAB_CANDIDATES, "cap": TATOEBA_CAP,
+def recipe_key(text_dir: Path | None = None) -> str:
+    body = json.dumps({"v": RECIPE_VERSION, "extra": extra_key(text_dir), "order": ORDER, "vocab": VOCAB_CANDIDATES,
+                       "cap": TATOEBA_CAP,
                        "scripts": {x: sorted(own_scripts(x)) for x in SOURCES}, "bytes": BYTE_PIECES,
                        "validation": VALIDATION_LINES,
                        "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
-def is_built(out: Path, langs: list[str]) -> bool:
+def is_built(out: Path, langs: list[str], text_dir: Path | None = None) -> bool:
     manifest = out / "manifest.json"
     if not manifest.is_file():
         return False
@@ -156,11 +187,12 @@ def is_built(out: Path, langs: list[str]) -> bool:
     except ValueError:
         return False
     have = set(m.get("languages", {}))
-    return m.get("recipe") == recipe_key() and set(langs) <= have and all(
+    return m.get("recipe") == recipe_key(text_dir) and set(langs) <= have and all(
         (out / f"{x}.arpa.bin").is_file() and (out / f"{x}.sp.model").is_file() for x in langs)
 
 
-def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M") -> dict:
+def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M",
+              text_dir: Path | None = None) -> dict:
     # Held-out lines of every language first: the other-language negatives of the validation.
     sources = {lang: training_sources(lang, data) for lang in TARGET_LANGUAGES}
     held_all = {lang: [x for s in srcs for x in split_holdout(s.lines)[1]] for lang, srcs in sources.items()}
@@ -168,7 +200,7 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
     from filters.perplexity_calibration import calibrate_perplexity
 
     out.mkdir(parents=True, exist_ok=True)
-    manifest: dict = {"recipe": recipe_key(), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
+    manifest: dict = {"recipe": recipe_key(text_dir), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
                       "holdout": f"every {HOLDOUT_EVERY}th line of each source (vocabulary choice and thresholds; "
                                  "the final model is refit on all lines)", "excluded": "flores200 (evaluation)",
                       "languages": {}}
@@ -184,6 +216,11 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
             held += he
             files.append({"path": str(s.path.relative_to(data)), "sha256": sha256_file(s.path),
                           "lines_used": len(s.lines), "train_lines": len(tr), "heldout_lines": len(he)})
+        for s, entry in extra_sources(lang, text_dir):
+            train += s.lines
+            files.append({"path": str(s.path.relative_to(s.path.parent.parent)), "sha256": sha256_file(s.path),
+                          "lines_used": len(s.lines), "train_lines": len(s.lines), "heldout_lines": 0,
+                          "packages": entry["packages"]})
         res, vocab, loss, val_auc = select_vocab(lang, train, held, held_all, out, memory)
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
@@ -272,7 +309,10 @@ def write_thresholds(path: Path, section: dict) -> None:
               f"# from held-out lines of the training sources ({DOC_LINES} lines per pseudo-document; FLORES unused).\n"
               "# head/tail: CCNet's 30th/60th percentile bucket edges; cutoff: the perplexity_high rule below.\n"
               "# Replace with `curate calibrate` output on your own crawl (its `perplexity` section).\n"
-              "# Source data licences: NTREX-128 CC-BY-SA 4.0, Tatoeba CC-BY 2.0 FR, lingua sentences Apache-2.0.\n")
+              "# Source data licences: NTREX-128 CC-BY-SA 4.0, Tatoeba CC-BY 2.0 FR, lingua sentences Apache-2.0.\n"
+              "# Extra training text (en ko ru uk pl cs; training only, not in these held-out lines): Debian\n"
+              "# packages, listed with versions in asset_dir('kenlm-text')/manifest.json: manpages-l10n GPL-3+,\n"
+              "# Linux man-pages (per page), gnome-user-docs CC-BY-SA-3.0, fortunes-ru GPL-2, -pl GPL-2+, -cs GPL.\n")
     path.write_text(header + yaml.safe_dump(section, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
@@ -283,15 +323,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--lang", action="append", help="only these languages (default: all 29)")
     ap.add_argument("--thresholds", type=Path, help="also write default thresholds (YAML) here")
     ap.add_argument("--force", action="store_true", help="rebuild even if the manifest matches")
+    ap.add_argument("--text-dir", type=Path, default=asset_dir("kenlm-text"),
+                    help="extra training text from Debian packages (scripts/setup.d/20-kenlm-text.sh)")
+    ap.add_argument("--no-extra-text", action="store_true", help="train on the shared data only")
     args = ap.parse_args(argv)
     langs = args.lang or list(TARGET_LANGUAGES)
-    if not args.force and args.thresholds is None and is_built(args.out, langs):
+    text_dir = None if args.no_extra_text else args.text_dir
+    if not args.force and args.thresholds is None and is_built(args.out, langs, text_dir):
         print(f"kenlm default models: up to date in {args.out}", file=sys.stderr)
         return 0
     if not (args.data / "ntrex128").is_dir():
         print(f"error: shared data not found at {args.data} (set CURATION_SHARED)", file=sys.stderr)
         return 2
-    build_all(args.out, args.data, langs, args.thresholds)
+    build_all(args.out, args.data, langs, args.thresholds, text_dir=text_dir)
     return 0
 
 

@@ -43,3 +43,18 @@ def test_default_models_learn_only_their_own_script(shared_data):
     english = (shared_data / "sentences" / "en.txt").read_text(encoding="utf-8").splitlines()[:20]
     thai = (shared_data / "ntrex128" / "newstest2019-ref.tha.txt").read_text(encoding="utf-8").splitlines()[:20]
     assert min(th.document_perplexity(x) for x in english) > max(th.document_perplexity(x) for x in thai)
+
+
+def test_extra_reference_text_is_training_only_and_listed_in_the_manifest():
+    from curation.assets import asset_dir
+    from filters.lm_reference_text import load_manifest
+
+    text = load_manifest(asset_dir("kenlm-text")).get("languages", {})
+    if "ru" not in text:
+        pytest.fail("extra KenLM text missing: run scripts/setup.sh (scripts/setup.d/20-kenlm-text.sh)")
+    manifest = json.loads((default_model_dir() / "manifest.json").read_text(encoding="utf-8"))
+    extra = manifest["languages"]["ru"]["files"][-1]
+    assert extra["path"] == "kenlm-text/ru.txt" and extra["sha256"] == text["ru"]["sha256"]
+    assert extra["train_lines"] == extra["lines_used"] == text["ru"]["lines"] and extra["heldout_lines"] == 0
+    assert [p["package"] for p in extra["packages"]] == ["manpages-ru", "gnome-user-docs", "fortunes-ru"]
+    assert all(not f["path"].startswith("kenlm-text/") for f in manifest["languages"]["de"]["files"])
