@@ -169,7 +169,10 @@ def read_page(path: Path) -> str:
 
 def package_pages(package: str) -> list[Path]:
     """The man page files an installed Debian package owns (sorted); [] when it is not installed."""
-    proc = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
+    try:
+        proc = subprocess.run(["dpkg", "-L", package], capture_output=True, text=True)
+    except FileNotFoundError:  # not a Debian system
+        return []
     if proc.returncode != 0:
         return []
     paths = [Path(x) for x in proc.stdout.splitlines() if "/man/" in x and re.search(r"\.\d\w*(\.gz)?$", x)]

@@ -71,7 +71,10 @@ VERSION = 1  # bump when the extraction changes: set-up then rebuilds the text a
 
 
 def package_version(package: str) -> str | None:
-    proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    try:
+        proc = subprocess.run(["dpkg-query", "-W", "-f=${Version}", package], capture_output=True, text=True)
+    except FileNotFoundError:  # not a Debian system
+        return None
     return (proc.stdout.strip() or None) if proc.returncode == 0 else None
 
 
