@@ -168,3 +168,33 @@ def test_small_languages_stay_local_under_ray(shared_data: Path, tmp_path: Path,
     with pytest.raises(RuntimeError, match="Ray path taken"):
         DedupPhase(tmp_path, DedupConfig(ray_min_docs=3), use_ray=True).run()
     assert calls == ["de"]
+
+
+def test_curate_run_under_the_ray_runner_dedups_on_ray_to_the_local_files(small_warcs: list[str],
+                                                                          tmp_path: Path) -> None:
+    """``curate run`` on real WARCs (Common Crawl, ClueWeb Japanese, wget English pages), the Ray
+    runner with ``dedup.ray_min_docs: 1`` against the local runner: the same files."""
+    import subprocess
+    import sys
+
+    import yaml
+
+    repo = Path(__file__).resolve().parents[1]
+    cfg = yaml.safe_load((repo / "pipelines" / "configs" / "web.yaml").read_text())
+    cfg["dedup"]["ray_min_docs"] = 1
+    config = tmp_path / "web.yaml"
+    config.write_text(yaml.safe_dump(cfg))
+    inputs = [a for w in small_warcs[:4] for a in ("--input", w)]
+    for runner in ("local", "ray"):
+        proc = subprocess.run([sys.executable, "-m", "curation.cli", "run", str(config), *inputs, "--runner", runner,
+                               "--output", str(tmp_path / runner), "--quiet"], cwd=repo, capture_output=True,
+                              text=True, timeout=1100)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+    local, ray_ = _files(tmp_path / "local"), _files(tmp_path / "ray")
+    assert local == ray_
+    assert _index(tmp_path / "ray") == _index(tmp_path / "local")
+    rows = [r for f in local.values() for r in f]
+    assert sum(r["reject_reason"] == NEAR_DUPLICATE for r in rows) > 0  # wget pages repeat across the two files
+    on_ray = {f.parent.name for f in (tmp_path / "ray").glob("_index/minhash/*/*.p0*.parquet")}  # staged by tasks
+    assert on_ray == {f.parent.name for f in (tmp_path / "local").glob("_index/minhash/*/*.parquet")}
+    assert len(on_ray) >= 2
