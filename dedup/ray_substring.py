@@ -1,8 +1,10 @@
 """Exact-substring removal on Ray (the Ray twin of dedup/substring.py ``dedup_substrings``:
 same definition, same output, tests/test_dedup_ray*.py compare them).
 
-Every step is a Ray Data operator over partitions; the driver only ships the documents in
-once (blocks of doc rows) and receives the texts that changed:
+Every step is a Ray Data operator over partitions. ``dedup_substrings_ray`` ships the
+documents in once (blocks of doc rows) and receives the texts that changed;
+``substrings_dataset`` takes doc rows already in Ray (the dedup phase's Ray path,
+dedup/ray_phase.py) and leaves its result there:
 
 1. *windows*: per block of documents, the 64-bit rolling hash of every N-token window;
 2. *repeats*: a shuffle by hash; a partition keeps the windows whose hash occurs 2+ times;
