@@ -83,7 +83,7 @@ def _index(out: Path) -> dict[str, list[tuple]]:
     for f in sorted(out.glob("_index/**/*.parquet")):
         kind = f"{f.parent.parent.name}/{f.parent.name}/{f.name.split('-')[0]}"
         rows.setdefault(kind, []).extend(tuple(map(str, r.values())) for r in pq.read_table(f).to_pylist())
-    return {k: sorted(v) for k, v in rows.items()}
+    return {k: sorted(v) for k, v in rows.items() if v}  # (an empty file adds nothing to the index)
 
 
 def _columns(out: Path) -> dict[str, list[str]]:
@@ -114,6 +114,20 @@ def test_ray_phase_writes_the_files_the_local_phase_writes(ray_local: None, shar
     assert rows["b3"]["reject_detail"] == "duplicate of b"  # a keeper published by the first run
     assert rows["z"]["text"] == _doc(_lines(shared_data, "deu_Latn.devtest"), 300, 310) + "\n"  # published span cut
     assert rows["y"]["n_chars"] == len(rows["y"]["text"]) < len(rows["x"]["text"])
+
+
+def test_ray_phase_without_duplicates_or_windows_writes_the_local_files(ray_local: None, tmp_path: Path) -> None:
+    """No candidate edges, no window of 50 tokens, an empty text; then a run whose documents
+    match nothing published: every shuffle gets (almost) nothing."""
+    cfg = DedupConfig(ray_min_docs=1)
+    for name, use_ray in (("local", False), ("ray", True)):
+        out = tmp_path / name
+        _write_part(out, "de", "u1", [("a", "Ein kurzer Text."), ("b", "Noch ein anderer kurzer Text."), ("c", "")])
+        assert DedupPhase(out, cfg, use_ray=use_ray).run().languages[0].near_duplicates == 0
+        _write_part(out, "de", "u2", [("d", "Ganz etwas anderes.")])
+        assert DedupPhase(out, cfg, use_ray=use_ray).run().languages[0].documents == 1
+    assert _files(tmp_path / "ray") == _files(tmp_path / "local")
+    assert _index(tmp_path / "ray") == _index(tmp_path / "local")
 
 
 def test_ray_phase_interrupted_after_its_plan_resumes_to_the_same_files(ray_local: None, shared_data: Path,
