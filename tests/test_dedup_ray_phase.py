@@ -130,13 +130,19 @@ def test_ray_phase_without_duplicates_or_windows_writes_the_local_files(ray_loca
     assert _index(tmp_path / "ray") == _index(tmp_path / "local")
 
 
+def _reference_and_twin(tmp_path: Path, shared_data: Path, cfg: DedupConfig) -> tuple[Path, Path]:
+    """Two outputs of the same first run; the first is deduplicated in-process (the reference)."""
+    ref, twin = tmp_path / "ref", tmp_path / "killed"
+    for out in (ref, twin):
+        _first_run(out, shared_data)
+    DedupPhase(ref, cfg).run()
+    return ref, twin
+
+
 def test_ray_phase_interrupted_after_its_plan_resumes_to_the_same_files(ray_local: None, shared_data: Path,
                                                                          tmp_path: Path) -> None:
     cfg = DedupConfig(ray_min_docs=1)
-    ref, killed = tmp_path / "ref", tmp_path / "killed"
-    for out in (ref, killed):
-        _first_run(out, shared_data)
-    DedupPhase(ref, cfg).run()
+    ref, killed = _reference_and_twin(tmp_path, shared_data, cfg)
     phase = DedupPhase(killed, cfg, use_ray=True)
     meta = phase.plan_on_ray("de", sorted((killed / "data" / "language=de").glob("part-*.parquet")))
     assert meta["layout"] == "parts" and meta["documents"] == 9
@@ -154,10 +160,7 @@ def test_ray_phase_interrupted_after_its_plan_resumes_to_the_same_files(ray_loca
 def test_a_ray_plan_resumes_under_the_local_runner_too(ray_local: None, shared_data: Path, tmp_path: Path) -> None:
     """Resumed with ``use_ray=False``: the per-part plan files are applied in the driver."""
     cfg = DedupConfig(ray_min_docs=1)
-    ref, killed = tmp_path / "ref", tmp_path / "killed"
-    for out in (ref, killed):
-        _first_run(out, shared_data)
-    DedupPhase(ref, cfg).run()
+    ref, killed = _reference_and_twin(tmp_path, shared_data, cfg)
     phase = DedupPhase(killed, cfg, use_ray=True)
     for lang in ("de", "ja"):
         phase.plan_on_ray(lang, sorted((killed / "data" / f"language={lang}").glob("part-*.parquet")))
