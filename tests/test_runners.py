@@ -117,6 +117,12 @@ def test_pools_share_the_cpus_in_proportion_to_their_needs():
     assert pool_sizes([Resources(cpus=1), Resources(cpus=1, gpus=1)], cpus=4, cap=None, gpus=2) == [4, 2]
 
 
+def test_units_are_committed_by_one_long_lived_committer_per_eight_actors():
+    from curation.runners.ray_runner import committer_count
+
+    assert [committer_count(n) for n in (1, 2, 8, 9, 64)] == [1, 1, 1, 2, 8]
+
+
 def test_fusing_groups_consecutive_cpu_stages_and_isolates_gpu_stages():
     from curation.runners.ray_runner import group_resources, group_stages
     from curation.stage import Resources, Stage
