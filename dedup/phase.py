@@ -8,11 +8,11 @@
    removal runs over the kept new documents in partition order (published documents are not
    re-read; they came first). The plan is written to ``OUT/_dedup/<lang>/plan.parquet`` (temp
    name, then rename) before any output file changes.
-2. *Apply.* First every part's rejected rows go to ``rejected/part-<unit>.dedup-<lang>.parquet``
-   (one file per unit *and language*: a unit holds many languages), then
-   every part is rewritten (temp + rename) with the kept rows, their new text and the columns
-   ``dup_cluster_id``/``dup_cluster_size``. Both steps are idempotent given the plan, so a
-   killed phase resumes from the plan and produces the same files.
+2. *Apply.* Part by part, first the part's rejected rows go to
+   ``rejected/part-<unit>.dedup-<lang>.parquet`` (one file per unit *and language*: a unit holds
+   many languages), then the part is rewritten (temp + rename) with the kept rows, their new
+   text and the columns ``dup_cluster_id``/``dup_cluster_size``. Both steps are idempotent given
+   the plan, so a killed phase resumes from the plan and produces the same files.
 3. *Publish.* Kept documents' band keys/signatures and their N-token window hashes (staged
    with the plan) move into the cross-run index, the ledger records the parts, the plan is
    removed. A later run's substring step treats a published window as an earlier occurrence.
@@ -47,7 +47,7 @@ from dedup.cluster import Clusters, cluster_local
 from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
-from dedup.stage import SIGNATURE, signature_matrix
+from dedup.stage import SIGNATURE, stored_or_computed
 from dedup.substring import dedup_substrings, text_windows
 from dedup.verify import ShingleJaccard
 
@@ -166,23 +166,6 @@ class DedupPhase:
         _write_json(meta, d / "plan.json")
         return meta
 
-    def _signatures(self, table: pa.Table, texts: pa.Array, lang: str) -> np.ndarray:
-        """Signatures from the ``minhash`` column where it fits this config (per row: parts
-        committed under another ``num_perm`` may sit beside current ones), else recomputed."""
-        n = self.cfg.minhash.num_perm
-        sig = np.zeros((table.num_rows, n), dtype=np.uint64)
-        col = table.column(SIGNATURE) if SIGNATURE in table.column_names else None
-        have = np.zeros(table.num_rows, dtype=bool)
-        if col is not None and table.num_rows:
-            lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy()
-            have = pc.is_valid(col).to_numpy(zero_copy_only=False) & (lengths == n)
-            if have.any():
-                sig[have] = signature_matrix(col.filter(pa.array(have)), n)
-        missing = np.flatnonzero(~have)
-        if len(missing):
-            sig[missing] = self.hasher.signatures(_Texts(texts, missing), _Same(lang, len(missing)))
-        return sig
-
     def plan(self, lang: str, parts: list[Path]) -> dict:
         tables = []
         for p in parts:
@@ -192,7 +175,8 @@ class DedupPhase:
         table = pa.concat_tables(tables, promote_options="permissive")
         ids = table.column("id").to_pylist()
         texts = table.column("text").combine_chunks()
-        sig = self._signatures(table, texts, lang)
+        col = table.column(SIGNATURE) if SIGNATURE in table.column_names else None
+        sig = stored_or_computed(col, _Texts(texts, np.arange(len(ids))), _Same(lang, len(ids)), self.hasher)
         nodes = node_keys(ids, new=True)
         keys = band_keys(sig, self.bands, self.rows)
         extra_src = extra_dst = None
@@ -283,27 +267,10 @@ class DedupPhase:
         shutil.rmtree(d, ignore_errors=True)
 
     def _apply_plan(self, lang: str, meta: dict) -> None:
-        """Apply a driver-written plan: every part's rejected rows first, then every rewrite."""
-        d = self.plan_dir(lang)
-        plan = pq.read_table(d / "plan.parquet")
-        data_dir = self.out / "data" / f"language={lang}"
-        by_part = {name: plan.filter(pc.equal(plan.column("_part"), name)) for name in meta["parts"]}
-        for name, rows in by_part.items():  # 2a: rejected rows, from the untouched part
-            rej_path = self.out / "rejected" / name.replace(".parquet", f".dedup-{lang}.parquet")
-            if rej_path.exists() or not (data_dir / name).exists():
-                continue
-            rejected = self._merge(pq.read_table(data_dir / name), rows, rejected=True)
-            if rejected.num_rows:
-                _write_atomic(rejected, rej_path)
-        for name, rows in by_part.items():  # 2b: kept rows, rewritten in place
-            path = data_dir / name
-            if not path.exists():
-                continue
-            kept = self._merge(pq.read_table(path), rows, rejected=False)
-            if kept.num_rows:
-                _write_atomic(kept, path)
-            else:
-                path.unlink()
+        """Apply a driver-written plan, part by part (the steps of ``apply_part``)."""
+        plan = pq.read_table(self.plan_dir(lang) / "plan.parquet")
+        for name in meta["parts"]:
+            _apply_rows(self.out, lang, name, plan.filter(pc.equal(plan.column("_part"), name)))
 
     @staticmethod
     def _merge(part: pa.Table, plan_rows: pa.Table, rejected: bool) -> pa.Table:
@@ -333,19 +300,25 @@ class DedupPhase:
 
 
 def apply_part(out: Path, lang: str, name: str, plan_file: Path) -> None:
-    """Apply one part's plan file: its rejected rows to ``rejected/`` (skipped once written),
+    """Apply one part's plan file (written by dedup/ray_phase.py; none: no rows of the part)."""
+    rows = pq.read_table(plan_file) if plan_file.exists() else PLAN_COLUMNS.empty_table()
+    _apply_rows(out, lang, name, rows)
+
+
+def _apply_rows(out: Path, lang: str, name: str, rows: pa.Table) -> None:
+    """One part's plan rows applied: its rejected rows to ``rejected/`` (skipped once written),
     then the part rewritten with the kept rows (or removed when none is left). Idempotent: a
     rewritten part still holds every kept row, and its rejected rows were written first."""
     path = Path(out) / "data" / f"language={lang}" / name
     if not path.exists():
         return
-    rows = pq.read_table(plan_file) if plan_file.exists() else PLAN_COLUMNS.empty_table()
+    part = pq.read_table(path)
     rej_path = Path(out) / "rejected" / name.replace(".parquet", f".dedup-{lang}.parquet")
     if not rej_path.exists():
-        rejected = DedupPhase._merge(pq.read_table(path), rows, rejected=True)
+        rejected = DedupPhase._merge(part, rows, rejected=True)
         if rejected.num_rows:
             _write_atomic(rejected, rej_path)
-    kept = DedupPhase._merge(pq.read_table(path), rows, rejected=False)
+    kept = DedupPhase._merge(part, rows, rejected=False)
     if kept.num_rows:
         _write_atomic(kept, path)
     else:

@@ -37,10 +37,10 @@ from curation.config import DedupConfig
 from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, band_rows, node_keys
 from dedup.minhash import MinHasher, band_keys
-from dedup.phase import NEAR_DUPLICATE, PLAN_COLUMNS, SUBSTRING_SHORT, _write_atomic, apply_part
+from dedup.phase import NEAR_DUPLICATE, PLAN_COLUMNS, SUBSTRING_SHORT, _Same, _Texts, _write_atomic, apply_part
 from dedup.ray_dedup import _JOIN, _edges_of_partition, _partitions, star_edges, verified_edges
 from dedup.ray_substring import _DOC, IndexSink, _rows_of_kind, substrings_dataset
-from dedup.stage import SIGNATURE, signature_array, signature_matrix
+from dedup.stage import SIGNATURE, signature_array, signature_matrix, stored_or_computed
 
 _U64_LIST = pa.list_(pa.uint64())
 # Shuffle partitions: at least 2 per CPU, and enough that one holds about this much of the
@@ -101,18 +101,9 @@ def _read_part(batch: pa.Table, cfg: DedupConfig, lang: str, parts: int) -> pa.T
         t = pq.read_table(path, columns=[c for c in ("id", "text", SIGNATURE) if c in names])
         n = t.num_rows
         text = t.column("text").cast(pa.string())
-        sig = np.zeros((n, m.num_perm), dtype=np.uint64)
-        have = np.zeros(n, dtype=bool)
-        if SIGNATURE in t.column_names and n:
-            col = t.column(SIGNATURE).combine_chunks()
-            lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
-            have = col.is_valid().to_numpy(zero_copy_only=False) & (lengths == m.num_perm)
-            if have.any():
-                sig[have] = signature_matrix(col.filter(pa.array(have)), m.num_perm)
-        missing = np.flatnonzero(~have)
-        if len(missing):
-            texts = [t or "" for t in text.take(pa.array(missing, pa.int64())).to_pylist()]
-            sig[missing] = _hasher(m.num_perm, m.seed, m.scheme, m.ngram).signatures(texts, [lang] * len(texts))
+        stored = t.column(SIGNATURE) if SIGNATURE in t.column_names else None
+        sig = stored_or_computed(stored, _Texts(text.combine_chunks(), np.arange(n)), _Same(lang, n),
+                                 _hasher(m.num_perm, m.seed, m.scheme, m.ngram))
         nodes = node_keys(t.column("id").to_pylist(), new=True)
         row = np.arange(n, dtype=np.int64)
         doc = (np.int64(pord) << np.int64(32)) | row  # partition order: part files by name, then rows

@@ -6,8 +6,11 @@ dedup phase only has to band and cluster them. Rejected rows get a null signatur
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from curation.config import MinHashConfig
 from curation.stage import Resources, Stage, active_mask, set_column
@@ -30,6 +33,26 @@ def signature_matrix(column: pa.ChunkedArray | pa.Array, num_perm: int) -> np.nd
     arr = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
     flat = arr.flatten().to_numpy(zero_copy_only=False).astype(np.uint64, copy=False)
     return flat.reshape(len(arr), num_perm)
+
+
+def stored_or_computed(column: pa.ChunkedArray | pa.Array | None, texts: Sequence[str], languages: Sequence[str],
+                       hasher: MinHasher) -> np.ndarray:
+    """Signatures of committed rows: the stored ``minhash`` value where it fits ``hasher``
+    (checked per row: parts committed under another ``num_perm`` may sit beside current ones),
+    else computed from the text. ``texts``/``languages`` are read only at the missing rows."""
+    n, num_perm = len(texts), hasher.num_perm
+    sig = np.zeros((n, num_perm), dtype=np.uint64)
+    have = np.zeros(n, dtype=bool)
+    if column is not None and n:
+        col = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+        lengths = pc.fill_null(pc.list_value_length(col), 0).to_numpy(zero_copy_only=False)
+        have = col.is_valid().to_numpy(zero_copy_only=False) & (lengths == num_perm)
+        if have.any():
+            sig[have] = signature_matrix(col.filter(pa.array(have)), num_perm)
+    missing = np.flatnonzero(~have)
+    if len(missing):
+        sig[missing] = hasher.signatures([texts[i] for i in missing], [languages[i] for i in missing])
+    return sig
 
 
 class MinHashStage(Stage):
