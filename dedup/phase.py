@@ -48,7 +48,7 @@ from dedup.index import CrossRunIndex, SubstringIndex
 from dedup.lsh import NEW_BIT, node_keys
 from dedup.minhash import MinHasher, band_keys, lsh_params
 from dedup.stage import SIGNATURE, stored_or_computed
-from dedup.substring import dedup_substrings, text_windows
+from dedup.substring import dedup_substrings
 from dedup.verify import ShingleJaccard
 
 NEAR_DUPLICATE = "near_duplicate"
@@ -208,7 +208,9 @@ class DedupPhase:
             published = _PublishedWindows(self.substring_index, lang, sub.min_tokens, kept_pub)
             res = dedup_substrings(_Texts(texts, np.array(kept_idx, dtype=np.int64)), _Same(lang, len(kept_idx)),
                                    n=sub.min_tokens, respect_lines=sub.respect_lines,
-                                   published=published if self.cfg.cross_run else None)
+                                   published=published if self.cfg.cross_run else None,
+                                   final_windows=self.cfg.cross_run)
+            windows_of = dict(zip(kept_idx, res.windows or []))
             for j, i in enumerate(kept_idx):
                 removed[i] = res.removed_chars[j]
                 if removed[i]:
@@ -234,8 +236,9 @@ class DedupPhase:
             self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
             if sub.enabled:
                 kept_rows = np.flatnonzero(kept)
-                final = [new_texts[i] if removed[i] else all_rows[i] for i in kept_rows]
-                windows, doc = text_windows(final, [lang] * len(final), sub.min_tokens, sub.respect_lines)
+                per_doc = [windows_of[i] for i in kept_rows]  # text_windows of the final texts
+                windows = np.concatenate(per_doc) if per_doc else np.zeros(0, np.uint64)
+                doc = np.repeat(np.arange(len(per_doc)), [len(w) for w in per_doc])
                 owners = nodes[kept_rows][doc] & ~NEW_BIT
                 self.substring_index.add(lang, sub.min_tokens, windows, owners, tag, staging=d)
         meta = {"parts": [p.name for p in parts], "tag": tag,

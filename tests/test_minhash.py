@@ -3,6 +3,7 @@ estimates through LeanMinHash), normalisation, shingling, banding, and the pipel
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -45,6 +46,12 @@ def test_signatures_equal_datasketch_and_leanminhash_gives_same_jaccard(shared_d
 def test_normalisation_folds_case_accents_digits_and_punctuation() -> None:
     assert normalize("Ça VA, très bien!! 2024 — «ok»") == "ca va tres bien 0000 ok"
     assert normalize("line one\n\n  line   two ") == "line one\nline two"
+
+
+def test_normalisation_table_over_its_planes_equals_the_table_over_all_of_unicode() -> None:
+    from dedup.normalize import _table
+
+    assert _table() == _table((range(sys.maxunicode + 1),))
 
 
 def test_equivalent_texts_have_identical_signatures() -> None:

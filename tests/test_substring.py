@@ -3,15 +3,17 @@ cuts multi-byte text at exact offsets, and removes shared template text from rea
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dedup.substring import dedup_substrings, tokenize
+from dedup.substring import dedup_substrings, text_windows, tokenize
 
 # Small alphabets make repeats likely; the multi-byte ones exercise UTF-8 offsets.
 WORDS = ["a", "b", "é", "日本", "ß", "😀x", "ไทย"]
@@ -119,3 +121,45 @@ def test_shop_template_is_removed_from_real_japanese_pages_and_content_stays(war
     kept_chars = sum(len(line) for lines, after in zip(unique, out) for line in lines if line in after.splitlines())
     assert kept_chars >= 0.9 * own_chars
     assert all(len(after) <= len(before) for before, after in zip(texts, out))
+
+
+def _regex_tokens(text: str, lang: str) -> tuple[list[int], list[int], list[int], list[str]]:
+    """The definition: \\S+ (words) or \\S (zh/ja/th); line = newlines before the token."""
+    pattern = r"\S" if lang in ("zh", "ja", "th") else r"\S+"
+    ms = list(re.finditer(pattern, text))
+    return ([m.start() for m in ms], [m.end() for m in ms], [text.count("\n", 0, m.start()) for m in ms],
+            [m.group() for m in ms])
+
+
+@pytest.mark.parametrize("code,lang", [("deu_Latn", "de"), ("jpn_Jpan", "ja"), ("tha_Thai", "th"),
+                                       ("zho_Hans", "zh"), ("ben_Beng", "bn")])
+def test_tokenize_matches_the_regex_definition_on_flores(shared_data: Path, code: str, lang: str) -> None:
+    lines = (shared_data / "flores200" / f"{code}.devtest").read_text(encoding="utf-8").splitlines()[:200]
+    # Whitespace of every kind \s knows (NBSP, ideographic space, line separator, ...) between lines.
+    gaps = ("\n", "\u00a0", "\u3000 ", "\u2028", "\t\r\n", "\x1c")
+    text = "".join(line + gaps[i % len(gaps)] for i, line in enumerate(lines))
+    tok = tokenize(text, lang)
+    starts, ends, line_no, strings = _regex_tokens(text, lang)
+    assert tok.strings == strings
+    assert tok.starts.tolist() == starts
+    assert tok.ends.tolist() == ends
+    assert tok.lines.tolist() == line_no
+
+
+def test_tokenize_keeps_python_offsets_for_astral_characters_and_lone_surrogates() -> None:
+    text = "😀a b\ud800c\n  日本"
+    tok = tokenize(text, "en")
+    assert tok.strings == ["😀a", "b\ud800c", "日本"]
+    assert [text[s:e] for s, e in zip(tok.starts, tok.ends)] == tok.strings
+    assert tok.lines.tolist() == [0, 0, 1]
+    assert tokenize("", "ja").strings == [] and len(tokenize(" \n ", "en").starts) == 0
+
+
+def test_final_windows_are_the_windows_of_the_new_texts() -> None:
+    texts = ["one two three four five six", "zero one two three four five seven", "eight nine ten eleven"]
+    res = dedup_substrings(texts, ["en"] * 3, n=3, final_windows=True)
+    assert res.removed_chars.tolist()[1] > 0  # the second text lost its copy of the first's words
+    hashes, doc = text_windows(res.texts, ["en"] * 3, n=3)
+    assert res.windows is not None
+    for d, got in enumerate(res.windows):
+        assert got.tolist() == hashes[doc == d].tolist()
