@@ -64,6 +64,10 @@ class MinHashStage(Stage):
         super().__init__()
         self.cfg = cfg
         self.hasher = MinHasher(cfg.num_perm, cfg.seed, cfg.scheme, cfg.ngram)
+        # Computed where the stage is built (the driver): actors unpickle two small arrays
+        # instead of importing datasketch, whose import pulls in scipy (~12% of an actor's CPU
+        # on the shared pages, sampled with py-spy).
+        _ = self.hasher.permutations
 
     def process(self, batch: pa.Table) -> pa.Table:
         active = active_mask(batch)
