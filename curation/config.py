@@ -13,6 +13,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from curation import yamlio
 from curation.refresh.config import RefreshConfig  # `curate refresh` section (issue 9)
 from pipelines.parallel_config import ParallelConfig  # the parallel pipeline's section (issue 6)
 
@@ -305,7 +306,7 @@ def load_config(path: str | Path) -> PipelineConfig:
     if not p.is_file():
         raise ConfigError(f"config file not found: {p}")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yamlio.safe_load(p.read_text(encoding="utf-8"))
     except yaml.YAMLError as err:
         raise ConfigError(f"{p}: not valid YAML: {str(err).splitlines()[0]}") from None
     return parse_config(data, str(p))

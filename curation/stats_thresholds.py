@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
+from curation import yamlio
 from curation.config import TARGET_LANGUAGES
 
 COLUMNS = ["signal", "language", "bound", "value", "source"]
@@ -99,7 +100,7 @@ def find_thresholds(data: Mapping[str, Any], signals: Iterable[str], source: str
 
 def _load(path: Path) -> Any:
     text = path.read_text(encoding="utf-8")
-    return json.loads(text) if path.suffix == ".json" else yaml.safe_load(text)
+    return json.loads(text) if path.suffix == ".json" else yamlio.safe_load(text)
 
 
 def threshold_files(config: Mapping[str, Any], repo: Path) -> list[tuple[str, Path]]:

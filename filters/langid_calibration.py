@@ -53,12 +53,12 @@ def load_min_scores(path: str | Path | None = None) -> dict[str, float]:
     an empty map (every language then uses the global ``min_score``); a bad value is an error
     that names the file and language.
     """
-    import yaml
+    from curation import yamlio
 
     p = Path(path) if path else DEFAULT_THRESHOLDS
     if not p.is_file():
         raise FileNotFoundError(f"language-ID thresholds file not found: {p}")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data = yamlio.safe_load(p.read_text(encoding="utf-8")) or {}
     section = (data.get("langid") or {}).get("min_scores") or {} if isinstance(data, dict) else {}
     out: dict[str, float] = {}
     for lang, value in section.items():

@@ -14,8 +14,8 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
-import yaml
 
+from curation import yamlio
 from curation.config import QualityConfig
 from curation.stage import Resources, Stage, active_mask, reject, set_column
 from filters.signals import SIGNALS, compute_signals
@@ -90,7 +90,7 @@ def load_thresholds(path: str | None = None) -> Thresholds:
     p = Path(path) if path else DEFAULT_THRESHOLDS
     if not p.is_file():
         raise FileNotFoundError(f"quality thresholds file not found: {p}")
-    data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+    data = yamlio.safe_load(p.read_text(encoding="utf-8")) or {}
     if not isinstance(data, dict):
         raise ValueError(f"{p}: expected a mapping at the top level")
     langs = {str(k): _bounds(v, f"{p}: languages.{k}") for k, v in (data.get("languages") or {}).items()}
