@@ -123,6 +123,12 @@ def test_units_are_committed_by_one_long_lived_committer_per_eight_actors():
     assert [committer_count(n) for n in (1, 2, 8, 9, 64)] == [1, 1, 1, 2, 8]
 
 
+def test_one_concurrent_reader_per_eight_actors() -> None:
+    from curation.runners.ray_runner import reader_count
+
+    assert [reader_count(n) for n in (1, 2, 8, 9, 64)] == [1, 1, 1, 2, 8]
+
+
 def test_fusing_groups_consecutive_cpu_stages_and_isolates_gpu_stages():
     from curation.runners.ray_runner import group_resources, group_stages
     from curation.stage import Resources, Stage
