@@ -247,7 +247,7 @@ class DedupPhase:
             self.index.add(lang, [ids[i] for i in np.flatnonzero(kept)], keys[kept], sig[kept], tag, staging=d)
             if sub.enabled:
                 kept_rows = np.flatnonzero(kept)
-                per_doc = [windows_of[i] for i in kept_rows]  # text_windows of the final texts
+                per_doc = [windows_of[int(i)] for i in kept_rows]  # text_windows of the final texts
                 windows = np.concatenate(per_doc) if per_doc else np.zeros(0, np.uint64)
                 doc = np.repeat(np.arange(len(per_doc)), [len(w) for w in per_doc])
                 owners = nodes[kept_rows][doc] & ~NEW_BIT

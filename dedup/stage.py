@@ -51,7 +51,7 @@ def stored_or_computed(column: pa.ChunkedArray | pa.Array | None, texts: Sequenc
             sig[have] = signature_matrix(col.filter(pa.array(have)), num_perm)
     missing = np.flatnonzero(~have)
     if len(missing):
-        sig[missing] = hasher.signatures([texts[i] for i in missing], [languages[i] for i in missing])
+        sig[missing] = hasher.signatures([texts[int(i)] for i in missing], [languages[int(i)] for i in missing])
     return sig
 
 

@@ -88,9 +88,9 @@ def train(data: Path, out_dir: Path) -> dict[str, Any]:
 
     out_dir.mkdir(parents=True, exist_ok=True)
     sets = training_sets(data)
-    pairs = [shared._ntrex_split(data, lang, heldout=False) for lang in ("ms", "id")]
+    malay, indonesian = (shared._ntrex_split(data, lang, heldout=False) for lang in ("ms", "id"))
     derived = out_dir / DERIVED_NAME
-    write_markers(derive_markers(*pairs), derived,
+    write_markers(derive_markers(malay, indonesian), derived,
                   "derived by filters/langid_msid_train.py from the NTREX-128 training documents (CC-BY-SA 4.0)")
     out = out_dir / MODEL_NAME
     with tempfile.TemporaryDirectory() as tmp:
