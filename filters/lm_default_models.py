@@ -2,7 +2,8 @@
 
 Training text per language: NTREX-128 references, the lingua ``sentences/`` set and the
 Tatoeba test side in that language (lines whose label is the language, capped), plus, for
-en zh ko ru uk pl cs, prose sentences of Debian packages (man pages, GNOME help, fortunes)
+en ko ru uk pl cs, prose sentences of Debian packages (man pages, GNOME help, fortunes,
+LibreOffice help) and, for uk, of the UA-GEC corpus wheel
 that ``scripts/setup.d/20-kenlm-text.sh`` extracts (``filters/lm_reference_text.py``; training
 only, never held out). FLORES-200 is never read: it is the evaluation set
 (``bench/perplexity_eval.py``). Every 10th line of the shared sources is held out of training;
@@ -312,7 +313,8 @@ def write_thresholds(path: Path, section: dict) -> None:
               "# Source data licences: NTREX-128 CC-BY-SA 4.0, Tatoeba CC-BY 2.0 FR, lingua sentences Apache-2.0.\n"
               "# Extra training text (en ko ru uk pl cs; training only, not in these held-out lines): Debian\n"
               "# packages, listed with versions in asset_dir('kenlm-text')/manifest.json: manpages-l10n GPL-3+,\n"
-              "# Linux man-pages (per page), gnome-user-docs CC-BY-SA-3.0, fortunes-ru GPL-2, -pl GPL-2+, -cs GPL.\n")
+              "# Linux man-pages (per page), gnome-user-docs CC-BY-SA-3.0, fortunes-ru GPL-2, -pl GPL-2+, -cs GPL,\n"
+              "# libreoffice-help-ko MPL-2.0; and the UA-GEC corpus (PyPI ua-gec 2.1.3) CC-BY-4.0.\n")
     path.write_text(header + yaml.safe_dump(section, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 

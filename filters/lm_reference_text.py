@@ -1,4 +1,4 @@
-"""Extra KenLM training text from Debian packages: prose of translated man pages and GNOME help.
+"""Extra KenLM training text from Debian and PyPI packages: man pages, GNOME help, fortunes, UA-GEC.
 
 The default models (``filters.lm_default_models``) learn word order from only 2-22k lines per
 language, too few for shuffled-word text to look unlikely. The man pages of Debian's
@@ -6,7 +6,9 @@ language, too few for shuffled-word text to look unlikely. The man pages of Debi
 human-written text a fresh machine can get from apt for several of our languages.
 ``scripts/setup.d/20-kenlm-text.sh`` installs the man page packages and runs this module; the
 help package is downloaded and unpacked, not installed (its ``yelp`` dependency would pull ~230
-desktop packages), and only the help folders of our languages are kept, beside the text. The
+desktop packages), and only the help folders of our languages are kept, beside the text.
+Ukrainian also gets the corrected essays and letters of the UA-GEC corpus, whose PyPI wheel
+ships the corpus (``filters.lm_uagec``: ``pip download``, read as a zip, not installed). The
 module writes one deduplicated sentence file per language into ``asset_dir("kenlm-text")``
 plus ``manifest.json`` (package, version, licence, pages, lines, sha256). Sentences must pass
 :func:`filters.lm_manpages.is_prose` and fastText language ID (lid.176 must name the language:
@@ -29,15 +31,21 @@ from pathlib import Path
 
 from curation.assets import asset_dir
 from filters.lm_fortunes import fortune_files, fortune_sentences
+from filters.lm_lohelp import lohelp_pages, lohelp_sentences
 from filters.lm_mallard import help_pages, mallard_sentences
 from filters.lm_manpages import dedupe, package_pages, prose_sentences, read_page
+from filters.lm_uagec import LICENCE as UAGEC_LICENCE
+from filters.lm_uagec import PACKAGE as UAGEC
+from filters.lm_uagec import uagec_files, uagec_sentences, unpack_wheel
 
 
 @dataclass(frozen=True)
 class TextSource:
-    """One Debian package's text in one language: ``kind`` "man" (installed by set-up, pages
-    under /usr/share/man/<folder>/), "help" (unpacked, Mallard pages under share/help/<folder>/)
-    or "fortune" (unpacked, fortune files under share/games/fortunes/<folder>/)."""
+    """One package's text in one language: ``kind`` "man" (installed by set-up, pages under
+    /usr/share/man/<folder>/), "help" (unpacked, Mallard pages under share/help/<folder>/),
+    "fortune" (unpacked, fortune files under share/games/fortunes/<folder>/) or "pypi" (a
+    corpus wheel, ``filters.lm_uagec``; folder unused) or "lohelp" (unpacked, LibreOffice help
+    HTML under share/libreoffice/help/<folder>/, ``filters.lm_lohelp``)."""
 
     package: str
     kind: str
@@ -48,26 +56,30 @@ class TextSource:
 L10N = "GPL-3+ (manpages-l10n translations; debian/copyright)"
 LINUX_MAN = "Linux man-pages licences, per page (GPL-2+, BSD, Verbatim; debian/copyright)"
 GNOME_HELP = "CC-BY-SA-3.0 (gnome-user-docs debian/copyright)"
-UNPACKED = {"help": "usr/share/help", "fortune": "usr/share/games/fortunes"}  # kind -> folder in the .deb
+UNPACKED = {"help": "usr/share/help", "fortune": "usr/share/games/fortunes",  # kind -> folder in the .deb
+            "lohelp": "usr/share/libreoffice/help"}
+LO_HELP = "MPL-2.0 (libreoffice-help-ko debian/copyright, Files: *)"
 # Only languages whose default model missed the AUC target and that have such text (ISO 639-1).
 # Not zh: manpages-zh (7.6k sentences) lowered its AUC 0.942 -> 0.934 (boilerplate 0.974 -> 0.933),
 # and fortunes-zh is classical poetry.
 SOURCES: dict[str, tuple[TextSource, ...]] = {
     "ru": (TextSource("manpages-ru", "man", "ru", L10N), TextSource("gnome-user-docs", "help", "ru", GNOME_HELP),
            TextSource("fortunes-ru", "fortune", "ru", "GPL-2 (fortunes-ru debian/copyright)")),
-    "uk": (TextSource("manpages-uk", "man", "uk", L10N), TextSource("gnome-user-docs", "help", "uk", GNOME_HELP)),
+    "uk": (TextSource("manpages-uk", "man", "uk", L10N), TextSource("gnome-user-docs", "help", "uk", GNOME_HELP),
+           TextSource(UAGEC, "pypi", "", UAGEC_LICENCE)),
     "pl": (TextSource("manpages-pl", "man", "pl", L10N), TextSource("gnome-user-docs", "help", "pl", GNOME_HELP),
            TextSource("fortunes-pl", "fortune", "pl", "GPL-2+ (fortunes-pl debian/copyright)")),
     "cs": (TextSource("manpages-cs", "man", "cs", L10N), TextSource("gnome-user-docs", "help", "cs", GNOME_HELP),
            TextSource("fortunes-cs", "fortune", "cs", "GPL (fortunes-cs debian/copyright)")),
-    "ko": (TextSource("gnome-user-docs", "help", "ko", GNOME_HELP),),
+    "ko": (TextSource("gnome-user-docs", "help", "ko", GNOME_HELP),
+           TextSource("libreoffice-help-ko", "lohelp", "ko", LO_HELP)),
     "en": (TextSource("manpages", "man", "man", LINUX_MAN), TextSource("manpages-dev", "man", "man", LINUX_MAN),
            TextSource("gnome-user-docs", "help", "C", GNOME_HELP)),
 }
 MAN_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind == "man"})
 UNPACKED_PACKAGES = sorted({s.package for v in SOURCES.values() for s in v if s.kind in UNPACKED})
 MIN_LID_SCORE = 0.5  # lid.176 top label must be the language with at least this probability
-VERSION = 1  # bump when the extraction changes: set-up then rebuilds the text and the models
+VERSION = 2  # bump when the extraction changes: set-up then rebuilds the text and the models
 
 
 def package_version(package: str) -> str | None:
@@ -135,8 +147,12 @@ def source_sentences(src: TextSource, lang: str,
     if src.package not in unpacked:
         return [], 0, None
     root, version = unpacked[src.package]
-    pages = help_pages(root, src.folder) if src.kind == "help" else fortune_files(root, src.folder)
-    extract = mallard_sentences if src.kind == "help" else fortune_sentences
+    if src.kind == "pypi":
+        files = uagec_files(root)
+        sents = dedupe(s for p in files for s in uagec_sentences(p.read_text(encoding="utf-8", errors="replace"), lang))
+        return sents, len(files), version
+    pages = {"help": help_pages, "fortune": fortune_files, "lohelp": lohelp_pages}[src.kind](root, src.folder)
+    extract = {"help": mallard_sentences, "fortune": fortune_sentences, "lohelp": lohelp_sentences}[src.kind]
     sents = dedupe(s for p in pages for s in extract(p.read_text(encoding="utf-8", errors="replace"), lang))
     return sents, len(pages), version
 
@@ -172,6 +188,10 @@ def build(out: Path, langs: Sequence[str]) -> dict:
         got = unpack_package(package, srcs[0].kind, sorted({s.folder for s in srcs}), out)
         if got is not None:
             unpacked[package] = got
+    if any(s.kind == "pypi" for x in langs for s in SOURCES[x]):
+        wheel = unpack_wheel(out)
+        if wheel is not None:
+            unpacked[UAGEC] = wheel
     for lang in langs:
         _write_language(out, lang, manifest, lid, unpacked)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
