@@ -58,3 +58,20 @@ def test_extra_reference_text_is_training_only_and_listed_in_the_manifest():
     assert extra["train_lines"] == extra["lines_used"] == text["ru"]["lines"] and extra["heldout_lines"] == 0
     assert [p["package"] for p in extra["packages"]] == ["manpages-ru", "gnome-user-docs", "fortunes-ru"]
     assert all(not f["path"].startswith("kenlm-text/") for f in manifest["languages"]["de"]["files"])
+
+
+def test_malay_also_trains_on_indonesian_shared_text_never_held_out():
+    manifest = json.loads((default_model_dir() / "manifest.json").read_text(encoding="utf-8"))
+    files = manifest["languages"]["ms"]["files"]
+    own = [f for f in files if "sister_language" not in f]
+    sister = [f for f in files if f.get("sister_language") == "id"]
+    assert [f["path"] for f in own] == ["ntrex128/newstest2019-ref.msa.txt", "sentences/ms.txt",
+                                        "tatoeba/eng-zsm_Latn/tatoeba-test-v2021-08-07.zsm_Latn"]
+    assert [f["path"] for f in sister] == ["ntrex128/newstest2019-ref.ind.txt", "sentences/id.txt",
+                                           "tatoeba/eng-ind/tatoeba-test-v2021-08-07.ind"]
+    assert all(f["heldout_lines"] == 0 and f["train_lines"] == f["lines_used"] for f in sister)
+    # NTREX is line-aligned across languages: only the lines whose Malay side is training text
+    assert sister[0]["lines_used"] == 1997 - 1997 // 10
+    assert manifest["languages"]["ms"]["train_lines"] == sum(f["lines_used"] for f in files)
+    assert not any("sister_language" in f for x in TARGET_LANGUAGES if x != "ms"
+                   for f in manifest["languages"][x]["files"])
