@@ -137,7 +137,9 @@ class DedupPhase:
         if plan_json.exists():  # a killed phase: resume from its plan
             meta = json.loads(plan_json.read_text())
         else:
-            new = self.new_parts(lang)
+            done = self.done_parts(lang)
+            parts = sorted(p for p in (self.out / "data" / f"language={lang}").glob("part-*.parquet"))
+            new = [p for p in parts if done.get(p.name) != _fingerprint(p)]
             if not new:
                 summary.skipped = True
                 return summary
@@ -149,19 +151,6 @@ class DedupPhase:
         summary.substring_short = meta["substring_short"]
         summary.chars_removed = meta["chars_removed"]
         return summary
-
-    def new_parts(self, lang: str) -> list[Path]:
-        """The language's parts the dedup ledger does not hold (by size and mtime)."""
-        done = self.done_parts(lang)
-        parts = sorted(p for p in (self.out / "data" / f"language={lang}").glob("part-*.parquet"))
-        return [p for p in parts if done.get(p.name) != _fingerprint(p)]
-
-    def needs_ray(self) -> bool:
-        """Whether ``run`` would plan any language on Ray (a Ray plan left by a killed phase
-        is applied the same way without Ray)."""
-        return self.use_ray and any(
-            not (self.plan_dir(lang) / "plan.json").exists() and self.on_ray(self.new_parts(lang))
-            for lang in self.languages())
 
     def on_ray(self, parts: list[Path]) -> bool:
         """The Ray path, for a language of at least ``ray_min_docs`` new documents (from footers)."""

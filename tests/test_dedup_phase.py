@@ -135,15 +135,3 @@ def test_duplicates_in_two_languages_of_one_unit_are_all_kept_in_rejected(tmp_pa
                 for r in pq.read_table(f).to_pylist()}
     assert len(kept) == 2 and len(rejected) == 2 and kept | set(rejected) == {"de1", "de2", "fr1", "fr2"}
     assert set(rejected.values()) == {NEAR_DUPLICATE}
-
-
-def test_phase_needs_ray_only_for_a_language_with_ray_min_docs_new_documents(tmp_path: Path,
-                                                                              german: list[str]) -> None:
-    u1, u2 = _corpus(german)
-    _write_part(tmp_path, "u1", u1)
-    _write_part(tmp_path, "u2", u2)
-    assert not DedupPhase(tmp_path, DedupConfig(ray_min_docs=6), use_ray=True).needs_ray()  # 5 documents
-    assert DedupPhase(tmp_path, DedupConfig(ray_min_docs=5), use_ray=True).needs_ray()
-    assert not DedupPhase(tmp_path, DedupConfig(ray_min_docs=5), use_ray=False).needs_ray()
-    DedupPhase(tmp_path, DedupConfig()).run()  # every part deduplicated: nothing new
-    assert not DedupPhase(tmp_path, DedupConfig(ray_min_docs=1), use_ray=True).needs_ray()

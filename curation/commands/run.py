@@ -46,12 +46,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         stages = pipeline.build_stages(cfg)  # a missing model fails here, before anything runs
     except (FileNotFoundError, ValueError) as err:
         return fail(str(err), EXIT_FAILED)
-    owns_ray = False
     if cfg.runner.kind == "ray":
         from curation.runners.ray_runner import ClusterUnreachable, connect
 
         try:
-            owns_ray = connect(cfg.runner.address, cfg.runner.num_cpus)
+            connect(cfg.runner.address, cfg.runner.num_cpus)
         except ClusterUnreachable as err:
             return fail(str(err), EXIT_FAILED)
     from curation.io.lock import LockHeld, OutputLock
@@ -63,13 +62,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     except LockHeld as err:
         return fail(str(err), EXIT_LOCKED)
     try:
-        return _run_locked(args, cfg, pipeline, stages, options, owns_ray)
+        return _run_locked(args, cfg, pipeline, stages, options)
     finally:
         lock.release()
 
 
-def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, stages: list, options: dict,
-                owns_ray: bool = False) -> int:
+def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, stages: list, options: dict) -> int:
     from tqdm import tqdm
 
     from curation.runners.common import prepare
@@ -106,30 +104,16 @@ def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, st
         bar.close()
     print(f"done: {summary.units_done} units ({summary.units_skipped} skipped), {summary.rows} records, "
           f"{summary.kept} kept, {summary.rejected} rejected -> {summary.out}", file=sys.stderr)
-    phase = None
     if cfg.pipeline == "web" and cfg.dedup.enabled:  # post-commit dedup phase (dedup/phase.py)
         from dedup.phase import DedupPhase
 
         # The phase decides per language (dedup.ray_min_docs) what runs on Ray.
-        phase = DedupPhase(summary.out, cfg.dedup, use_ray=cfg.runner.kind == "ray")
-    releasing = None
-    if owns_ray and not (phase and phase.needs_ray()):  # nothing after this point uses Ray
-        from curation.runners.ray_runner import release_in_background
+        print(DedupPhase(summary.out, cfg.dedup, use_ray=cfg.runner.kind == "ray").run().line(), file=sys.stderr)
+    if hasattr(pipeline, "finalize"):
+        pipeline.finalize(cfg, summary.out)
+    from curation.stats_build import build_after_run  # keep last: after every post-commit phase
 
-        releasing = release_in_background()
-        if phase:
-            phase.use_ray = False
-    try:
-        if phase:
-            print(phase.run().line(), file=sys.stderr)
-        if hasattr(pipeline, "finalize"):
-            pipeline.finalize(cfg, summary.out)
-        from curation.stats_build import build_after_run  # keep last: after every post-commit phase
-
-        build_after_run(cfg, summary.out)
-    finally:
-        if releasing:
-            releasing.join()
+    build_after_run(cfg, summary.out)
     return 0
 
 

@@ -13,7 +13,6 @@ hands each finished unit to a long-lived committer actor.
 from __future__ import annotations
 
 import socket
-import threading
 from collections.abc import Iterator
 from functools import partial
 from typing import Any
@@ -45,11 +44,10 @@ def _check_address(address: str | None) -> None:
         raise ClusterUnreachable(f"cannot reach Ray cluster at {address}: {err}") from None
 
 
-def connect(address: str | None, num_cpus: int | None = None) -> bool:
-    """``num_cpus`` sizes an embedded Ray only; a cluster reports its own CPUs. True when this
-    call started or joined Ray (False: it was already up), so the caller may release it."""
+def connect(address: str | None, num_cpus: int | None = None) -> None:
+    """``num_cpus`` sizes an embedded Ray only; a cluster reports its own CPUs."""
     if ray.is_initialized():
-        return False
+        return
     _check_address(address)
     extra: dict[str, Any] = {}
     if not address:  # embedded: no dashboard (its processes took CPU from the stages on small nodes)
@@ -60,17 +58,6 @@ def connect(address: str | None, num_cpus: int | None = None) -> bool:
         ray.init(address=address, ignore_reinit_error=True, log_to_driver=True, logging_level="WARNING", **extra)
     except ConnectionError as err:
         raise ClusterUnreachable(f"cannot connect to Ray cluster at {address}: {err}") from None
-    return True
-
-
-def release_in_background() -> threading.Thread:
-    """``ray.shutdown()`` in a thread, for a driver whose remaining work does not use Ray:
-    stopping an embedded Ray is ~1.4 s of waiting for its processes to exit (0.02 CPU-s),
-    which then overlaps the post-commit phases instead of following them. Join it before
-    the process exits. On a cluster it only disconnects this driver."""
-    thread = threading.Thread(target=ray.shutdown, name="ray-shutdown", daemon=False)
-    thread.start()
-    return thread
 
 
 def _read(batch: pa.Table, reader: Reader) -> Iterator[pa.Table]:
