@@ -45,6 +45,7 @@ from dedup.substring import (
     tokenize,
     window_hashes,
     window_string,
+    windows_after,
 )
 
 Published = Callable[[np.ndarray, np.ndarray], np.ndarray]
@@ -186,8 +187,7 @@ def _cut(batch: pa.Table, n: int, respect_lines: bool, published: Published | No
             out_text.append(new)
             out_removed.append(removed)
         if sink is not None and not (removed and len((new or "").strip()) < sink.min_chars_left):
-            final = tokenize(new or "", lang) if removed else tk  # what dedup/substring.py text_windows sees
-            h = np.unique(window_hashes(final, n, respect_lines)[0])
+            h = windows_after(new, removed, tk, lang, n, respect_lines)
             win_h.append(h)
             win_node.append(np.full(len(h), o if sink.owners is None else sink.owners[o], dtype=np.int64))
     return _out_rows(out_doc, out_text, out_removed, np.concatenate(win_h), np.concatenate(win_node), parts)

@@ -183,6 +183,17 @@ def remove_windows(text: str | None, tok: Tokens, dup_starts: np.ndarray, n: int
     return new, len(text) - len(new)
 
 
+def windows_after(new: str | None, removed: int, tok: Tokens, language: str | None, n: int,
+                  respect_lines: bool, hashes: np.ndarray | None = None) -> np.ndarray:
+    """Unique window hashes of a document's text after removal (what ``text_windows`` gives for
+    ``new``): from the tokens at hand (or their window ``hashes``) where nothing was removed."""
+    if removed:
+        tok = tokenize(new or "", language)
+    elif hashes is not None:
+        return np.unique(hashes)
+    return np.unique(window_hashes(tok, n, respect_lines)[0])
+
+
 @dataclass
 class SubstringResult:
     texts: list[str | None]
@@ -225,8 +236,7 @@ def dedup_substrings(texts: Sequence[str | None], languages: Sequence[str | None
         new, removed_chars[d] = remove_windows(text, tk, starts[lo:hi][dup[lo:hi]], n)
         out.append(new)
         if windows is not None:
-            windows.append(np.unique(window_hashes(tokenize(new or "", languages[d]), n, respect_lines)[0])
-                           if removed_chars[d] else np.unique(hashes[lo:hi]))
+            windows.append(windows_after(new, removed_chars[d], tk, languages[d], n, respect_lines, hashes[lo:hi]))
     return SubstringResult(out, removed_chars, windows)
 
 

@@ -25,7 +25,7 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -137,6 +137,16 @@ def in_language(sentences: Sequence[str], lang: str, lid: object | None = None) 
     return [s for s, p in zip(sentences, preds) if p.language == lang and p.score >= MIN_LID_SCORE]
 
 
+# kind of an unpacked source -> (its page files under the unpacked root and folder, the prose
+# sentences of one page's text)
+READERS: dict[str, tuple[Callable[[Path, str], list[Path]], Callable[[str, str], list[str]]]] = {
+    "help": (help_pages, mallard_sentences),
+    "fortune": (fortune_files, fortune_sentences),
+    "lohelp": (lohelp_pages, lohelp_sentences),
+    "pypi": (lambda root, _folder: uagec_files(root), uagec_sentences),
+}
+
+
 def source_sentences(src: TextSource, lang: str,
                      unpacked: dict[str, tuple[Path, str]]) -> tuple[list[str], int, str | None]:
     """Deduplicated prose sentences of one source, its page count and the package version."""
@@ -147,12 +157,8 @@ def source_sentences(src: TextSource, lang: str,
     if src.package not in unpacked:
         return [], 0, None
     root, version = unpacked[src.package]
-    if src.kind == "pypi":
-        files = uagec_files(root)
-        sents = dedupe(s for p in files for s in uagec_sentences(p.read_text(encoding="utf-8", errors="replace"), lang))
-        return sents, len(files), version
-    pages = {"help": help_pages, "fortune": fortune_files, "lohelp": lohelp_pages}[src.kind](root, src.folder)
-    extract = {"help": mallard_sentences, "fortune": fortune_sentences, "lohelp": lohelp_sentences}[src.kind]
+    list_pages, extract = READERS[src.kind]
+    pages = list_pages(root, src.folder)
     sents = dedupe(s for p in pages for s in extract(p.read_text(encoding="utf-8", errors="replace"), lang))
     return sents, len(pages), version
 
