@@ -46,7 +46,7 @@ import numpy as np  # noqa: E402
 from bench._common import DATA, command_line, machine_line, md_table, now, update_results  # noqa: E402
 from curation.config import TARGET_LANGUAGES  # noqa: E402
 from filters.lm_corrupt import KINDS, auc, corrupt  # noqa: E402
-from filters.lm_model import LanguageModel, available_languages  # noqa: E402
+from filters.lm_model import LanguageModel, available_languages, model_normalization  # noqa: E402
 from filters.perplexity import default_model_dir  # noqa: E402
 from filters.perplexity_calibration import default_thresholds_path, load_thresholds  # noqa: E402
 
@@ -123,7 +123,9 @@ def main() -> int:
     body = "\n".join([
         f"- date: {started}", f"- machine: {machine}", f"- command: `{command_line()}`",
         f"- models: `{args.model_dir}` ({len(langs)} languages); scoring = `filters.lm_model.LanguageModel."
-        "document_perplexity` (CCNet normalisation, SentencePiece, KenLM, 10^(-Σlog10/Σtokens))",
+        "document_perplexity` (normalisation, SentencePiece, KenLM, 10^(-Σlog10/Σtokens)); normalisation: "
+        "CCNet's, except models recording `keep_marks` (`<lang>.norm.json`): "
+        + (", ".join(x for x in langs if model_normalization(args.model_dir, x) != "ccnet") or "none"),
         "- clean: FLORES-200 devtest (1,012 sentences per language; not in any training text); one corrupted "
         "sentence per clean sentence and kind: `shuffled` (words; characters for zh/ja/th), `chars` (25% of "
         "characters replaced from the language's own alphabet), `other_lang` (a FLORES line of another of "

@@ -8,7 +8,10 @@ LibreOffice help) and, for uk, of the UA-GEC corpus wheel
 that ``scripts/setup.d/20-kenlm-text.sh`` extracts (``filters/lm_reference_text.py``; training
 only, never held out). FLORES-200 is never read: it is the evaluation set
 (``bench/perplexity_eval.py``). Every 10th line of the shared sources is held out of training;
-held-out lines, grouped into pseudo-documents, give the default thresholds
+each language's SentencePiece vocabulary size, normalisation (CCNet's, or keeping nonspacing
+marks for the scripts in ``MARKS_CANDIDATES``) and character coverage (``COVERAGE_CANDIDATES``)
+are chosen by validation AUC on held-out lines; held-out lines, grouped into pseudo-documents,
+give the default thresholds
 (``filters/assets/perplexity_thresholds.yaml``). Run by ``scripts/setup.d/21-kenlm-models.sh``::
 
     python -m filters.lm_default_models [--out DIR] [--data DIR] [--thresholds FILE]
@@ -34,7 +37,7 @@ if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 7  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 8  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -47,6 +50,29 @@ VOCAB_CANDIDATES = (500, 1000, 2000, 4000, 8000)
 # (filters/lm_script.py): foreign letters are stripped from the training text, and unseen
 # characters cost KenLM's <unk> per UTF-8 byte. The 256 byte pieces come on top of a candidate.
 BYTE_PIECES = 256
+# Normalisation candidates (filters/normalize.py): CCNet's everywhere; where a script's
+# nonspacing marks are letters (Bengali/Devanagari vowel signs and virama, Thai vowels and tones,
+# Hebrew points, the breve of Cyrillic й, Urdu harakat), also "keep_marks" (no accent stripping,
+# NFC), chosen like the vocabulary by validation AUC. Validation (best vocabulary, ccnet ->
+# keep_marks): th 0.9158 -> 0.9488, ne 0.9333 -> 0.9388, kk 0.9415 -> 0.9429 (keep_marks chosen);
+# bn 0.9625 -> 0.9615, he 0.9516 -> 0.9482, ur 0.9749 -> 0.9741 (ccnet kept). Not ko: SentencePiece's
+# own NFKC recomposes CCNet's jamo into syllables, so both modes gave the same model (measured).
+MARKS_CANDIDATES = frozenset({"bn", "ne", "th", "ur", "kk", "he"})
+# SentencePiece character coverage candidates (1.0 elsewhere). zh has a large alphabet and little
+# text (7k lines): leaving the rarest 1-2% of characters to byte pieces raised its validation AUC
+# 0.9374 (1.0) -> 0.9476 (0.99) -> 0.9492 (0.98; SentencePiece's lower bound); vocabularies above
+# 2000 lowered it (8000: 0.874, 32000: 0.838). Measured on validation only.
+COVERAGE_CANDIDATES: dict[str, tuple[float, ...]] = {"zh": (1.0, 0.99, 0.98)}
+
+
+def normalization_candidates(lang: str) -> tuple[str, ...]:
+    return ("ccnet", "keep_marks") if lang in MARKS_CANDIDATES else ("ccnet",)
+
+
+def coverage_candidates(lang: str) -> tuple[float, ...]:
+    return COVERAGE_CANDIDATES.get(lang, (1.0,))
+
+
 VALIDATION_LINES = 400  # held-out lines per language used for the choice (bounds set-up time)
 TATOEBA_CAP = 20000  # every Tatoeba set here is below this (it only bounds a future larger one)
 HOLDOUT_EVERY = 10
@@ -190,7 +216,8 @@ def recipe_key(text_dir: Path | None = None) -> str:
     body = json.dumps({"v": RECIPE_VERSION, "extra": extra_key(text_dir), "order": ORDER, "vocab": VOCAB_CANDIDATES,
                        "cap": TATOEBA_CAP, "sister": SISTER_TEXT,
                        "scripts": {x: sorted(own_scripts(x)) for x in SOURCES}, "bytes": BYTE_PIECES,
-                       "validation": VALIDATION_LINES,
+                       "validation": VALIDATION_LINES, "marks": sorted(MARKS_CANDIDATES),
+                       "coverage": COVERAGE_CANDIDATES,
                        "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
@@ -218,6 +245,7 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
 
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"recipe": recipe_key(text_dir), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
+                      "keep_marks_candidates": sorted(MARKS_CANDIDATES), "coverage_candidates": COVERAGE_CANDIDATES,
                       "holdout": f"every {HOLDOUT_EVERY}th line of each source (vocabulary choice and thresholds; "
                                  "the final model is refit on all lines)", "excluded": "flores200 (evaluation)",
                       "languages": {}}
@@ -244,7 +272,7 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
                 files.append({"path": str(s.path.relative_to(data)), "sha256": sha256_file(s.path),
                               "lines_used": len(s.lines), "train_lines": len(s.lines), "heldout_lines": 0,
                               "sister_language": sister})
-        res, vocab, loss, val_auc = select_vocab(lang, train, held, held_all, out, memory)
+        res, cand, loss, val_auc, tried = select_vocab(lang, train, held, held_all, out, memory)
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
         held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
@@ -252,14 +280,15 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
         # The chosen vocabulary refit on every line (training + held-out): more text is the one thing
         # that still helps these small models (shuffled words above all). The thresholds above come
         # from the held-out lines scored by the model that did not see them.
-        res = train_default(lang, train + held, out, vocab, memory)
+        res = train_default(lang, train + held, out, cand, memory)
         manifest["languages"][lang] = {
             "files": files, "scripts": sorted(own_scripts(lang)), "byte_fallback": True,
-            "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": vocab,
-            "heldout_log10_loss_per_char": loss, "validation_auc": val_auc,
+            "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": cand.vocab,
+            "normalization": cand.normalization, "character_coverage": cand.coverage,
+            "heldout_log10_loss_per_char": loss, "validation_auc": val_auc, "validation_auc_per_candidate": tried,
             "heldout_docs": len(docs), "arpa_bin_bytes": res.lm_path.stat().st_size,
             "arpa_bin_sha256": sha256_file(res.lm_path), "sp_model_sha256": sha256_file(res.sp_path)}
-        print(f"kenlm default model {lang}: vocab {vocab} (validation AUC {val_auc}), {res.n_lines} lines, "
+        print(f"kenlm default model {lang}: {cand.key} (validation AUC {val_auc}; {tried}), {res.n_lines} lines, "
               f"{res.n_tokens} tokens, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     if thresholds is not None:
@@ -272,7 +301,7 @@ def log10_loss_per_char(lm: LanguageModel, lines: list[str]) -> float:
     from filters.normalize import normalize_line
 
     logp = sum(lm.score_line(x).log10_prob for x in lines)
-    chars = sum(len(normalize_line(x)) + 1 for x in lines)
+    chars = sum(len(normalize_line(x, lm.normalization)) + 1 for x in lines)
     return -logp / chars
 
 
@@ -286,41 +315,65 @@ def validation_auc(lm: LanguageModel, lang: str, held: list[str], held_all: dict
     return auc(neg, pos)
 
 
-def train_default(lang: str, lines: list[str], out: Path, vocab: int, memory: str) -> TrainedLM:
-    """One default model: own-script text, byte fallback, ``vocab`` pieces plus the byte pieces."""
+@dataclass(frozen=True)
+class Candidate:
+    """One setting the build tries per language: vocabulary size, normalisation, character coverage."""
+
+    vocab: int
+    normalization: str = "ccnet"
+    coverage: float = 1.0
+
+    @property
+    def key(self) -> str:
+        return f"{self.vocab}/{self.normalization}" + (f"/{self.coverage}" if self.coverage != 1.0 else "")
+
+
+def candidates(lang: str) -> list[Candidate]:
+    return [Candidate(v, m, c) for m in normalization_candidates(lang) for c in coverage_candidates(lang)
+            for v in VOCAB_CANDIDATES]
+
+
+def train_default(lang: str, lines: list[str], out: Path, cand: Candidate, memory: str) -> TrainedLM:
+    """One default model: own-script text, byte fallback, ``cand.vocab`` pieces plus the byte pieces."""
     from filters.lm_train import train_lm
 
-    return train_lm(lang, lines, out, order=ORDER, vocab_size=vocab + BYTE_PIECES, memory=memory,
-                    scripts=own_scripts(lang), byte_fallback=True)
+    return train_lm(lang, lines, out, order=ORDER, vocab_size=cand.vocab + BYTE_PIECES, memory=memory,
+                    scripts=own_scripts(lang), byte_fallback=True, normalization=cand.normalization,
+                    character_coverage=None if cand.coverage == 1.0 else cand.coverage)
 
 
 def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[str, list[str]], out: Path,
-                 memory: str) -> tuple[TrainedLM, int, float, float]:
-    """Train one model per vocabulary candidate; keep the best validation AUC (ties: lower loss)."""
+                 memory: str) -> tuple[TrainedLM, Candidate, float, float, dict[str, float]]:
+    """Train one model per candidate (vocabulary size x normalisation x character coverage); keep
+    the best validation AUC (ties: lower loss). Returns (model, candidate, loss, AUC, AUC per candidate)."""
     import shutil
     import tempfile
 
     from filters.lm_model import LanguageModel, model_paths
+    from filters.lm_train import write_normalization
 
-    best: tuple[TrainedLM, int, float, float] | None = None
+    best: tuple[TrainedLM, Candidate, float, float] | None = None
+    scores: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=f"lm-select-{lang}-") as tmp:
-        for vocab in VOCAB_CANDIDATES:
-            d = Path(tmp) / str(vocab)
-            res = train_default(lang, train, d, vocab, memory)
+        for cand in candidates(lang):
+            d = Path(tmp) / cand.key.replace("/", "-")
+            res = train_default(lang, train, d, cand, memory)
             lm = LanguageModel(d, lang, "read")
             score = round(validation_auc(lm, lang, held, held_all), 4)
             loss = log10_loss_per_char(lm, held)
+            scores[cand.key] = score
             if best is None or (score, -loss) > (best[3], -best[2]):
-                best = (res, vocab, loss, score)
+                best = (res, cand, loss, score)
         assert best is not None
-        res, vocab, loss, score = best
+        res, cand, loss, score = best
         lm_path, sp_path = model_paths(out, lang)
         shutil.copyfile(res.lm_path, lm_path.with_suffix(".bin.tmp"))
         shutil.copyfile(res.sp_path, sp_path.with_suffix(".model.tmp"))
+        write_normalization(out, lang, cand.normalization)
         lm_path.with_suffix(".bin.tmp").replace(lm_path)
         sp_path.with_suffix(".model.tmp").replace(sp_path)
     res.lm_path, res.sp_path = lm_path, sp_path
-    return res, vocab, round(loss, 5), score
+    return res, cand, round(loss, 5), score, scores
 
 
 def write_thresholds(path: Path, section: dict) -> None:

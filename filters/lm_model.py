@@ -2,15 +2,19 @@
 
 A model directory holds ``<lang>.sp.model`` and ``<lang>.arpa.bin`` (CCNet's file names), so
 models from ``curate train-lm``, CCNet's or CulturaX's published ones load the same way.
+An optional ``<lang>.norm.json`` records a normalisation other than CCNet's that the model was
+trained with (``{"normalization": "keep_marks"}``, see ``filters.normalize``); without it the
+model is scored with CCNet's normalisation, as CCNet's files must be.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filters.normalize import normalize_line
+from filters.normalize import NORMALIZATIONS, normalize_line
 
 LOAD_METHODS = ("lazy", "populate", "read")
 
@@ -19,6 +23,25 @@ def model_paths(model_dir: str | Path, lang: str) -> tuple[Path, Path]:
     """(KenLM binary, SentencePiece model) for ``lang`` in ``model_dir``."""
     d = Path(model_dir)
     return d / f"{lang}.arpa.bin", d / f"{lang}.sp.model"
+
+
+def normalization_path(model_dir: str | Path, lang: str) -> Path:
+    """The sidecar recording a non-CCNet normalisation of ``lang``'s model (absent = CCNet's)."""
+    return Path(model_dir) / f"{lang}.norm.json"
+
+
+def model_normalization(model_dir: str | Path, lang: str) -> str:
+    """The normalisation ``lang``'s model in ``model_dir`` was trained with; a clear error if unreadable."""
+    path = normalization_path(model_dir, lang)
+    if not path.is_file():
+        return "ccnet"
+    try:
+        mode = json.loads(path.read_text(encoding="utf-8"))["normalization"]
+    except (ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"unreadable normalisation record {path}: {err!r}") from err
+    if mode not in NORMALIZATIONS:
+        raise ValueError(f"{path}: unknown normalisation {mode!r}; expected one of {NORMALIZATIONS}")
+    return str(mode)
 
 
 def available_languages(model_dir: str | Path) -> list[str]:
@@ -60,12 +83,13 @@ class LanguageModel:
         config.load_method = {"lazy": kenlm.LoadMethod.LAZY, "populate": kenlm.LoadMethod.POPULATE_OR_READ,
                               "read": kenlm.LoadMethod.READ}[load_method]
         self.lang = lang
+        self.normalization = model_normalization(model_dir, lang)
         self.lm: Any = kenlm.Model(str(lm_path), config)
         self.sp: Any = sentencepiece.SentencePieceProcessor(model_file=str(sp_path))
 
     def tokenize(self, line: str) -> str:
         """Normalise one line and return its pieces joined by spaces (what the LM was trained on)."""
-        return " ".join(self.sp.encode(normalize_line(line), out_type=str))
+        return " ".join(self.sp.encode(normalize_line(line, self.normalization), out_type=str))
 
     def score_line(self, line: str) -> LineScore:
         pieces = self.tokenize(line)

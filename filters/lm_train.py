@@ -44,11 +44,11 @@ def kenlm_tool(name: str) -> Path:
     return path
 
 
-def normalized_lines(lines: Iterable[str]) -> list[str]:
-    """CCNet-normalised, non-empty lines."""
+def normalized_lines(lines: Iterable[str], mode: str = "ccnet") -> list[str]:
+    """Normalised (CCNet's rules by default, ``filters.normalize``), non-empty lines."""
     out = []
     for line in lines:
-        n = normalize_line(line)
+        n = normalize_line(line, mode)
         if n:
             out.append(n)
     return out
@@ -73,21 +73,26 @@ def _run(cmd: list[str], stdin: Path, stdout: Path) -> None:
 
 
 def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads: int = 1,
-                        byte_fallback: bool = False) -> Path:
+                        byte_fallback: bool = False, character_coverage: float | None = None) -> Path:
     """Unigram SentencePiece on normalised text; the vocabulary size is a soft cap on small data.
 
     ``byte_fallback``: characters outside the vocabulary become UTF-8 byte pieces (256 of the
     vocabulary) instead of one ``<unk>`` piece per run. Every training character is then covered
     (coverage 1.0), so KenLM never sees a byte piece in training and scores each one as ``<unk>``:
     a run of unseen characters costs per byte, not once (see ``filters/lm_script.py``).
+    ``character_coverage`` overrides that (SentencePiece accepts 0.98-1.0): the rarest characters
+    of the training text then become byte pieces there too, so KenLM learns the UTF-8 lead and
+    continuation bytes of that script's rare characters (a large alphabet with little text, zh).
     """
+    if character_coverage is None:
+        character_coverage = 1.0 if byte_fallback else 0.9999
     import sentencepiece as spm
 
     def run(size: int) -> None:
         spm.SentencePieceTrainer.train(
             input=str(text_file), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
             hard_vocab_limit=False,  # small corpora cannot fill a large vocabulary; take what fits
-            character_coverage=1.0 if byte_fallback else 0.9999, byte_fallback=byte_fallback,
+            character_coverage=character_coverage, byte_fallback=byte_fallback,
             num_threads=threads, input_sentence_size=2_000_000,
             shuffle_input_sentence=True, minloglevel=2)
 
@@ -103,20 +108,39 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
     return prefix.with_suffix(".model")
 
 
+def write_normalization(out: Path, lang: str, mode: str) -> None:
+    """Record ``mode`` beside ``lang``'s model; CCNet's mode is recorded by having no record."""
+    import json
+
+    from filters.lm_model import normalization_path
+
+    path = normalization_path(out, lang)
+    if mode == "ccnet":
+        path.unlink(missing_ok=True)
+        return
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps({"normalization": mode}) + "\n", encoding="utf-8")
+    tmp.replace(path)
+
+
 def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 5, vocab_size: int = 8000,
              memory: str = "1G", threads: int = 1, keep_arpa: bool = False,
-             scripts: frozenset[str] | None = None, byte_fallback: bool = False) -> TrainedLM:
+             scripts: frozenset[str] | None = None, byte_fallback: bool = False,
+             normalization: str = "ccnet", character_coverage: float | None = None) -> TrainedLM:
     """Train ``out_dir/<lang>.sp.model`` and ``out_dir/<lang>.arpa.bin`` from raw text lines.
 
     ``memory`` is lmplz's ``-S``: its default reserves 80% of RAM, unusable on a shared worker.
     ``keep_arpa`` also keeps the text ARPA file (``<lang>.arpa``) for inspection.
     ``scripts``: keep only letters of these scripts in the training text (``filters.lm_script``);
     ``byte_fallback``: see ``train_sentencepiece``. The default models use both.
+    ``normalization``: ``"ccnet"`` (CCNet's, the default) or ``"keep_marks"``; any other mode is
+    recorded in ``<lang>.norm.json`` beside the model, which the scorer reads.
+    ``character_coverage``: see ``train_sentencepiece`` (None: its default).
     """
     import sentencepiece as spm
 
     lmplz, build_binary = kenlm_tool("lmplz"), kenlm_tool("build_binary")
-    text = normalized_lines(lines)
+    text = normalized_lines(lines, normalization)
     if scripts is not None:
         from filters.lm_script import strip_foreign
 
@@ -129,7 +153,7 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
         tmp = Path(tmp_s)
         norm = tmp / "normalized.txt"
         norm.write_text("\n".join(text) + "\n", encoding="utf-8")
-        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads, byte_fallback)
+        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads, byte_fallback, character_coverage)
         sp = spm.SentencePieceProcessor(model_file=str(sp_model))
         pieces = [" ".join(p) for p in sp.encode(text, out_type=str)]
         tokenized = tmp / "tokenized.txt"
@@ -143,6 +167,7 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
             tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
             raise RuntimeError(f"build_binary failed (exit {proc.returncode}): {' | '.join(tail)}")
         lm_path, sp_path = out / f"{lang}.arpa.bin", out / f"{lang}.sp.model"
+        write_normalization(out, lang, normalization)
         if keep_arpa:
             shutil.copyfile(arpa, out / f"{lang}.arpa")
         # Replace atomically: a scorer never sees a half-written model.

@@ -7,8 +7,14 @@ strip, lower-case, strip accents (NFD, drop combining marks), every digit to ``0
 punctuation to ASCII, control characters (C0 and 127-159) removed.
 
 Like CCNet, accent stripping leaves the text in NFD (Hangul becomes jamo) and drops every
-nonspacing mark (also Thai and Indic vowel signs); we keep that on purpose, so CCNet's
-published models score our text exactly as they scored theirs.
+nonspacing mark (also Thai and Indic vowel signs); we keep that as the default (``"ccnet"``) on
+purpose, so CCNet's published models score our text exactly as they scored theirs.
+
+A second mode, ``"keep_marks"``, is for our own models of scripts whose nonspacing marks are
+letters (Bengali/Devanagari vowel signs and virama, Thai vowels and tones): the same rules
+except that accents are not stripped and the text is NFC-composed (Hangul stays in syllables).
+A model records its mode next to its files (``filters.lm_model.normalization_path``); a model
+without that record is CCNet's mode, so CCNet's and older models load and score as before.
 """
 
 from __future__ import annotations
@@ -45,12 +51,22 @@ def strip_accents(text: str) -> str:
     return "".join(c for c in nfd if c < "\u0300" or unicodedata.category(c) != "Mn")
 
 
-def normalize_line(line: str) -> str:
-    """CCNet normalisation of one line (newlines are control characters: split lines first)."""
+NORMALIZATIONS = ("ccnet", "keep_marks")
+
+
+def normalize_line(line: str, mode: str = "ccnet") -> str:
+    """CCNet normalisation of one line (newlines are control characters: split lines first).
+
+    ``mode="keep_marks"``: NFC instead of accent stripping (see the module docstring)."""
     line = line.strip()
     if not line:
         return line
-    line = strip_accents(line.lower())
+    if mode == "ccnet":
+        line = strip_accents(line.lower())
+    elif mode == "keep_marks":
+        line = unicodedata.normalize("NFC", line.lower())
+    else:
+        raise ValueError(f"unknown normalisation {mode!r}; expected one of {NORMALIZATIONS}")
     line = _DIGIT.sub("0", line)
     line = line.translate(_PUNCT_TABLE)
     return _CONTROL.sub("", line)

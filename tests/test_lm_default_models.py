@@ -75,3 +75,29 @@ def test_malay_also_trains_on_indonesian_shared_text_never_held_out():
     assert manifest["languages"]["ms"]["train_lines"] == sum(f["lines_used"] for f in files)
     assert not any("sister_language" in f for x in TARGET_LANGUAGES if x != "ms"
                    for f in manifest["languages"][x]["files"])
+
+
+def test_candidates_cross_vocabulary_with_normalisation_and_coverage_only_where_declared():
+    from filters.lm_default_models import VOCAB_CANDIDATES, Candidate, candidates
+
+    assert candidates("de") == [Candidate(v) for v in VOCAB_CANDIDATES]
+    assert [c.key for c in candidates("th")] == [f"{v}/{m}" for m in ("ccnet", "keep_marks") for v in VOCAB_CANDIDATES]
+    assert [c.key for c in candidates("zh")][-1] == "8000/ccnet/0.98"
+    assert len(candidates("zh")) == 3 * len(VOCAB_CANDIDATES)
+    assert all(c.normalization == "ccnet" for c in candidates("ko"))  # SentencePiece's NFKC recomposes jamo
+
+
+def test_every_model_is_the_best_validation_candidate_and_records_its_normalisation():
+    from filters.lm_default_models import MARKS_CANDIDATES
+    from filters.lm_model import model_normalization, normalization_path
+
+    d = default_model_dir()
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    for lang, entry in manifest["languages"].items():
+        tried = entry["validation_auc_per_candidate"]
+        assert entry["validation_auc"] == max(tried.values()), lang
+        assert model_normalization(d, lang) == entry["normalization"], lang
+        if lang not in MARKS_CANDIDATES:
+            assert entry["normalization"] == "ccnet" and not normalization_path(d, lang).exists(), lang
+        else:
+            assert {k.split("/")[1] for k in tried} == {"ccnet", "keep_marks"}, lang

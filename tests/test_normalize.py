@@ -1,6 +1,9 @@
-"""CCNet's normalisation (filters/normalize.py): what the LMs were trained on."""
+"""CCNet's normalisation (filters/normalize.py): what the LMs were trained on; and the
+"keep_marks" mode our models of mark-bearing scripts may record."""
 
 import unicodedata
+
+import pytest
 
 from filters.normalize import normalize_line, strip_accents
 
@@ -51,3 +54,35 @@ def test_strip_accents_matches_the_per_character_rule_on_every_language(shared_d
     for f in files:
         lines = f.read_text(encoding="utf-8").split("\n")[:200]
         assert [strip_accents(x.lower()) for x in lines] == [reference(x.lower()) for x in lines], f.name
+
+
+def test_ccnet_mode_is_the_default_and_drops_indic_and_thai_marks():
+    # Bengali virama and vowel sign U, Devanagari vowel sign E and virama, Thai vowels and tones
+    # are nonspacing marks; CCNet's accent stripping deletes them (spacing signs like I/AA stay).
+    assert normalize_line("কিন্তু") == normalize_line("কিন্তু", "ccnet") == "কিনত"
+    assert normalize_line("नेपाल्") == "नपाल"
+    assert normalize_line("ที่นี่") == "ทน"
+    assert normalize_line("Қазақстан йогурт") == "қазақстан иогурт"
+
+
+def test_keep_marks_keeps_nonspacing_marks_in_nfc():
+    assert normalize_line("কিন্তু", "keep_marks") == "কিন্তু"
+    assert normalize_line("नेपाल्", "keep_marks") == "नेपाल्"
+    assert normalize_line("ที่นี่", "keep_marks") == "ที่นี่"
+    assert normalize_line("Қазақстан йогурт", "keep_marks") == "қазақстан йогурт"
+    assert normalize_line("Ça Coûte", "keep_marks") == "\u00e7a co\u00fbte"  # composed, not c + U+0327
+
+
+def test_keep_marks_leaves_hangul_in_syllables_where_ccnet_leaves_jamo():
+    assert normalize_line("한국", "keep_marks") == "\ud55c\uad6d"
+    assert normalize_line("한국", "ccnet") == "\u1112\u1161\u11ab\u1100\u116e\u11a8"
+
+
+def test_keep_marks_applies_the_other_ccnet_rules_unchanged():
+    line = "  Tel. ٢٠٢٤ — «Hello»\x00 ১৯৪৭！ "
+    assert normalize_line(line, "keep_marks") == normalize_line(line, "ccnet") == 'tel. 0000  -  "hello" 0000!'
+
+
+def test_unknown_normalisation_is_a_clear_error():
+    with pytest.raises(ValueError, match="unknown normalisation 'nfkc'"):
+        normalize_line("x", "nfkc")
