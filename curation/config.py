@@ -84,6 +84,10 @@ class ExtractConfig(_Model):
     include_images: bool = False
     deduplicate: bool = False
     fast: bool = False
+    # Evaluate trafilatura's node-selecting XPaths in Python (filters/xpath_compile.py): the
+    # same elements, so the same text, ~1.3x faster extraction on the shared pages (our
+    # measurement, bench/RESULTS.md "Extraction selectors"). False: lxml evaluates them.
+    accelerate_selectors: bool = True
     # CPU seconds one document may use; the extraction child process is killed past it (or
     # past 4x as many wall seconds, if it is stuck without computing). CPU time, not wall time,
     # so a loaded node rejects the same pages as an idle one (curation/child.py).

@@ -26,6 +26,11 @@ def trafilatura_options(cfg: ExtractConfig) -> dict[str, Any]:
     }
 
 
+def child_options(cfg: ExtractConfig) -> dict[str, Any]:
+    """What the extraction child needs: trafilatura's options plus our own switches."""
+    return {"trafilatura": trafilatura_options(cfg), "accelerate_selectors": cfg.accelerate_selectors}
+
+
 def count_words(text: str) -> int:
     return len(text.split())
 
@@ -44,7 +49,7 @@ class ExtractStage(Stage):
         self._pool: ChildPool | None = None
 
     def setup(self) -> None:
-        self._pool = ChildPool("filters.extract_child", trafilatura_options(self.cfg), self.memory_limit_mb)
+        self._pool = ChildPool("filters.extract_child", child_options(self.cfg), self.memory_limit_mb)
         self._pool.start()
 
     def teardown(self) -> None:

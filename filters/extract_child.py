@@ -9,10 +9,17 @@ from curation.child import serve
 
 
 def make_extractor(options: dict[str, Any]) -> Callable[[str], str | None]:
+    """``options`` as built by :func:`filters.extract.child_options`."""
     import trafilatura
 
+    if options["accelerate_selectors"]:
+        from filters.trafilatura_accel import install
+
+        install()
+    kwargs = options["trafilatura"]
+
     def extract(html: str) -> str | None:
-        return trafilatura.extract(html, **options)
+        return trafilatura.extract(html, **kwargs)
 
     return extract
 
