@@ -247,14 +247,6 @@ def _compile(node: tuple) -> Pred:
         tag = node[1]
         first = etree.Element if tag == "*" else tag
         return lambda el: next(el.iterdescendants(first), None) is not None
-    if kind == "exists":
-        names = node[1]
-        return lambda el: any(el.get(n) is not None for n in names)
-    if kind == "eq":
-        names, lit = node[1], node[2]
-        return lambda el: any(el.get(n) == lit for n in names)
-    if kind in ("contains", "starts-with", "re:test"):
-        return _string_test(node[1], [node])
     if kind == "not":
         inner = _compile(node[1])
         return lambda el: not inner(el)
@@ -263,28 +255,56 @@ def _compile(node: tuple) -> Pred:
         return lambda el: all(p(el) for p in parts)
     if kind == "or":
         return _compile_or(node[1])
+    if kind in ("exists", "eq", "contains", "starts-with", "re:test"):
+        return _compile_or([node])
     raise Unsupported(kind)
 
 
-def _string_test(value: tuple, tests: Sequence[tuple]) -> Pred:
-    get = _value_fn(value)
-    search = re.compile("|".join(_pattern(t) for t in tests)).search
-    return lambda el: search(get(el)) is not None
-
-
 def _compile_or(terms: Sequence[tuple]) -> Pred:
-    """String tests on the same value join into one regex; other terms stay as they are."""
+    """One flat function for an ``or``: attribute tests read ``el.get`` directly, and string
+    tests on the same value are joined into one regex. Evaluation order does not matter (the
+    terms have no side effects), only the number of Python calls per element does."""
+    exists: list[str] = []
+    equals: list[tuple[str, str]] = []
     groups: dict[tuple, list[tuple]] = {}
     others: list[Pred] = []
     for term in terms:
-        if term[0] in ("contains", "starts-with", "re:test"):
+        if term[0] == "exists":
+            exists.extend(term[1])
+        elif term[0] == "eq":
+            equals.extend((name, term[2]) for name in term[1])
+        elif term[0] in ("contains", "starts-with", "re:test"):
             groups.setdefault(term[1], []).append(term)
         else:
             others.append(_compile(term))
-    parts = others + [_string_test(value, tests) for value, tests in groups.items()]
+    single: list[tuple[str, Callable[[str], Any], bool]] = []  # (attribute, search, matches '')
+    general: list[tuple[Value, Callable[[str], Any]]] = []
+    for value, tests in groups.items():
+        search = re.compile("|".join(_pattern(t) for t in tests)).search
+        if value[0] == "attrs" and len(value[1]) == 1:
+            single.append((value[1][0], search, search("") is not None))
+        else:
+            general.append((_value_fn(value), search))
 
     def any_of(el: Any) -> bool:
-        for part in parts:
+        get = el.get
+        for name in exists:
+            if get(name) is not None:
+                return True
+        for name, lit in equals:
+            if get(name) == lit:
+                return True
+        for name, search, empty_hit in single:
+            text = get(name)
+            if text is None:
+                if empty_hit:
+                    return True
+            elif search(text) is not None:
+                return True
+        for read, search in general:
+            if search(read(el)) is not None:
+                return True
+        for part in others:
             if part(el):
                 return True
         return False
