@@ -260,6 +260,16 @@ def _compile(node: tuple) -> Pred:
     raise Unsupported(kind)
 
 
+MEMO_SIZE = 65536  # distinct values remembered per joined regex before it starts afresh
+
+
+def _remember(seen: dict[str, bool], text: str, hit: bool) -> bool:
+    if len(seen) >= MEMO_SIZE:
+        seen.clear()
+    seen[text] = hit
+    return hit
+
+
 def _compile_or(terms: Sequence[tuple]) -> Pred:
     """One flat function for an ``or``: attribute tests read ``el.get`` directly, and string
     tests on the same value are joined into one regex. Evaluation order does not matter (the
@@ -277,14 +287,16 @@ def _compile_or(terms: Sequence[tuple]) -> Pred:
             groups.setdefault(term[1], []).append(term)
         else:
             others.append(_compile(term))
-    single: list[tuple[str, Callable[[str], Any], bool]] = []  # (attribute, search, matches '')
-    general: list[tuple[Value, Callable[[str], Any]]] = []
+    # Each joined regex remembers its answer per string: class and id values repeat within and
+    # across pages, and a dict lookup costs a fraction of a search over a long alternation.
+    single: list[tuple[str, Callable[[str], Any], dict[str, bool], bool]] = []  # + matches ''
+    general: list[tuple[Value, Callable[[str], Any], dict[str, bool]]] = []
     for value, tests in groups.items():
         search = re.compile("|".join(_pattern(t) for t in tests)).search
         if value[0] == "attrs" and len(value[1]) == 1:
-            single.append((value[1][0], search, search("") is not None))
+            single.append((value[1][0], search, {}, search("") is not None))
         else:
-            general.append((_value_fn(value), search))
+            general.append((_value_fn(value), search, {}))
 
     def any_of(el: Any) -> bool:
         get = el.get
@@ -294,15 +306,23 @@ def _compile_or(terms: Sequence[tuple]) -> Pred:
         for name, lit in equals:
             if get(name) == lit:
                 return True
-        for name, search, empty_hit in single:
+        for name, search, seen, empty_hit in single:
             text = get(name)
             if text is None:
                 if empty_hit:
                     return True
-            elif search(text) is not None:
+                continue
+            hit = seen.get(text)
+            if hit is None:
+                hit = _remember(seen, text, search(text) is not None)
+            if hit:
                 return True
-        for read, search in general:
-            if search(read(el)) is not None:
+        for read, search, seen in general:
+            text = read(el)
+            hit = seen.get(text)
+            if hit is None:
+                hit = _remember(seen, text, search(text) is not None)
+            if hit:
                 return True
         for part in others:
             if part(el):

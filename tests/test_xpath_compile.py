@@ -163,3 +163,13 @@ def test_the_extraction_child_installs_them_when_configured(restored_selectors: 
     assert not any(type(x).__name__ == "CompiledSelector" for exprs in selector_lists().values() for x in exprs)
     make_extractor(options)
     assert any(type(x).__name__ == "CompiledSelector" for x in selector_lists()["OVERALL_DISCARD_XPATH"])
+
+
+def test_a_full_memo_starts_afresh_with_the_same_answers(monkeypatch: pytest.MonkeyPatch) -> None:
+    import filters.xpath_compile as xc
+
+    monkeypatch.setattr(xc, "MEMO_SIZE", 1)
+    selector = compile_selector(".//*[re:test(@class, '^soc|post') or contains(@id, 'ai')]")
+    expected = etree.XPath(selector.path, namespaces=RE)(PAGE)
+    assert selector(PAGE) == expected and selector(PAGE) == expected
+    assert [e.get("class") for e in expected] == ["nav-top", "social", "post", "post"]
