@@ -261,9 +261,12 @@ def _compile(node: tuple) -> Pred:
 
 
 MEMO_SIZE = 65536  # distinct values remembered per joined regex before it starts afresh
+MEMO_MAX_CHARS = 256  # longer values are searched every time, so the memo stays < ~20 MB
 
 
 def _remember(seen: dict[str, bool], text: str, hit: bool) -> bool:
+    if len(text) > MEMO_MAX_CHARS:
+        return hit
     if len(seen) >= MEMO_SIZE:
         seen.clear()
     seen[text] = hit

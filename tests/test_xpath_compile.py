@@ -173,3 +173,12 @@ def test_a_full_memo_starts_afresh_with_the_same_answers(monkeypatch: pytest.Mon
     expected = etree.XPath(selector.path, namespaces=RE)(PAGE)
     assert selector(PAGE) == expected and selector(PAGE) == expected
     assert [e.get("class") for e in expected] == ["nav-top", "social", "post", "post"]
+
+
+def test_long_attribute_values_are_not_remembered() -> None:
+    import filters.xpath_compile as xc
+
+    seen: dict[str, bool] = {}
+    assert xc._remember(seen, "x" * (xc.MEMO_MAX_CHARS + 1), True) is True
+    assert xc._remember(seen, "nav", False) is False
+    assert seen == {"nav": False}
