@@ -25,6 +25,8 @@ from filters.langid_msid import DERIVED_NAME as DERIVED_MARKERS
 from filters.langid_msid import FREQ_NAME as MSID_FREQ
 from filters.langid_msid import MODEL_NAME as MSID_MODEL
 from filters.langid_msid import Markers, combine, load_markers, pair_scores
+from filters.langid_msid_dict import DICT_NAME as MSID_DICT
+from filters.langid_msid_dict import read_list, vote
 from filters.langid_msid_freq import FreqTable, read_table
 
 FIRST_STAGE_K = 5  # labels read from lid.176: enough to sum a confusion group's probability
@@ -96,6 +98,7 @@ class LanguageIdentifier:
         self._msid = None
         self._markers: Markers | None = None
         self._freq: FreqTable | None = None
+        self._ms_only: frozenset[str] = frozenset()
         self.groups = groups
         if second_stage:
             self.second_stage_path = second_stage_path or default_second_stage_path()
@@ -108,6 +111,8 @@ class LanguageIdentifier:
                 self._markers = load_markers(sibling.with_name(DERIVED_MARKERS))
                 freq = sibling.with_name(MSID_FREQ)  # wordfreq evidence, when set-up built it
                 self._freq = read_table(freq) if freq.exists() else None
+                ms_only = sibling.with_name(MSID_DICT)  # Malay-only dictionary words, when built
+                self._ms_only = read_list(ms_only) if ms_only.exists() else frozenset()
 
     def _top(self, model: Any, line: str, k: int) -> list[tuple[str, float]]:
         labels, scores = model.predict(line, k=k)
@@ -137,7 +142,8 @@ class LanguageIdentifier:
         if group.name == "malay" and self._msid is not None and self._markers is not None:
             p_ms, p_id = pair_scores(*zip(*self._top(self._msid, line, -1)))
             freq = self._freq.score(line) if self._freq is not None else 0.0
-            p_ms, p_id = combine(p_ms, p_id, self._markers.vote(line), freq=freq)
+            p_ms, p_id = combine(p_ms, p_id, self._markers.vote(line), freq=freq,
+                                 dict_vote=vote(self._ms_only, line))
             within = {"ms": p_ms, "id": p_id}
         else:
             within = {code: s for code, s in self._top(self._second, line, -1) if code in group.members}

@@ -42,6 +42,10 @@ MARKER_WEIGHT = 12.0
 # 0 -> 0.894, 1 -> 0.916, 2 -> 0.923, 4 -> 0.927; 4 kept (a grid that also rescaled the model and
 # markers and added a bias found at most 0.928). Our calibration, never on FLORES.
 FREQ_WEIGHT = 4.0
+# Log-odds added per distinct Malay-only dictionary word (filters/langid_msid_dict.py). Chosen on
+# 10-fold document cross-validation over NTREX (every sentence held out once) + held-out Tatoeba,
+# never FLORES (numbers in filters/langid_msid_dict.py's docstring and the README).
+DICT_WEIGHT = 0.0
 # derive_markers: a word is a marker when it occurs in >= MIN_COUNT training sentences of
 # one side and >= RATIO times as often as on the other side (+1 smoothing). Our calibration
 # on held-out NTREX/Tatoeba (3/4 beat 4/8 and 2/3).
@@ -112,14 +116,18 @@ def load_markers(derived: Path | None = None) -> Markers:
 
 
 def combine(p_ms: float, p_id: float, vote: int, weight: float = MARKER_WEIGHT, freq: float = 0.0,
-            freq_weight: float = FREQ_WEIGHT) -> tuple[float, float]:
-    """(P(ms), P(id)) after adding ``weight * vote + freq_weight * freq`` to the model's log-odds.
+            freq_weight: float = FREQ_WEIGHT, dict_vote: int = 0,
+            dict_weight: float = DICT_WEIGHT) -> tuple[float, float]:
+    """(P(ms), P(id)) after adding ``weight * vote + freq_weight * freq + dict_weight * dict_vote``
+    to the model's log-odds.
 
-    ``freq`` is the wordfreq evidence (:meth:`filters.langid_msid_freq.FreqTable.score`).
+    ``freq`` is the wordfreq evidence (:meth:`filters.langid_msid_freq.FreqTable.score`),
+    ``dict_vote`` the number of Malay-only dictionary words (:func:`filters.langid_msid_dict.vote`).
     The two results sum to 1.
     """
     eps = 1e-6
-    logit = math.log(p_ms + eps) - math.log(p_id + eps) + weight * vote + freq_weight * freq
+    logit = (math.log(p_ms + eps) - math.log(p_id + eps) + weight * vote + freq_weight * freq
+             + dict_weight * dict_vote)
     logit = max(-50.0, min(50.0, logit))
     ms = 1.0 / (1.0 + math.exp(-logit))
     return ms, 1.0 - ms

@@ -32,6 +32,7 @@ from filters.langid_msid import (
     pair_scores,
     write_markers,
 )
+from filters.langid_msid_dict import DICT_NAME, read_list, vote
 from filters.langid_msid_freq import FreqTable, read_table
 
 PER_LANGUAGE = 6000
@@ -66,8 +67,9 @@ def dev_sets(data: Path) -> dict[str, dict[str, list[str]]]:
                   for lang in ("ms", "id")} for src in ("ntrex", "tatoeba")}
 
 
-def dev_accuracy(model: Any, markers: Markers | None, data: Path, freq: FreqTable | None = None) -> dict[str, float]:
-    """ms/id accuracy on the four held-out sets: the model, plus markers, plus wordfreq evidence."""
+def dev_accuracy(model: Any, markers: Markers | None, data: Path, freq: FreqTable | None = None,
+                 ms_only: frozenset[str] = frozenset()) -> dict[str, float]:
+    """ms/id accuracy on the four held-out sets: the model, plus markers, wordfreq and dictionary evidence."""
     acc = {}
     for src, sets in dev_sets(data).items():
         for lang, lines in sets.items():
@@ -76,7 +78,8 @@ def dev_accuracy(model: Any, markers: Markers | None, data: Path, freq: FreqTabl
                 labels, scores = model.predict(s, k=-1)
                 p_ms, p_id = pair_scores([label_to_code(x) for x in labels], scores)
                 if markers is not None:
-                    p_ms, p_id = combine(p_ms, p_id, markers.vote(s), freq=freq.score(s) if freq else 0.0)
+                    p_ms, p_id = combine(p_ms, p_id, markers.vote(s), freq=freq.score(s) if freq else 0.0,
+                                         dict_vote=vote(ms_only, s))
                 hits += (p_ms > p_id) == (lang == "ms")
             acc[f"{src}_{lang}"] = round(hits / len(lines), 4)
     return acc
@@ -111,5 +114,9 @@ def train(data: Path, out_dir: Path) -> dict[str, Any]:
     freq = out_dir / FREQ_NAME  # built first by scripts/setup.d/30-langid.sh
     if freq.exists():
         manifest["dev_accuracy_with_wordfreq"] = dev_accuracy(model, load_markers(derived), data, read_table(freq))
+        ms_only = out_dir / DICT_NAME  # also built first by scripts/setup.d/30-langid.sh
+        if ms_only.exists():
+            manifest["dev_accuracy_with_dictionary"] = dev_accuracy(model, load_markers(derived), data,
+                                                                    read_table(freq), read_list(ms_only))
     Path(f"{out}.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest
