@@ -85,6 +85,8 @@ def test_candidates_cross_vocabulary_with_normalisation_and_coverage_only_where_
     assert [c.key for c in candidates("zh")][-1] == "8000/ccnet/0.98"
     assert len(candidates("zh")) == 3 * len(VOCAB_CANDIDATES)
     assert all(c.normalization == "ccnet" for c in candidates("ko"))  # SentencePiece's NFKC recomposes jamo
+    assert {c.coverage for c in candidates("ko")} == {c.coverage for c in candidates("ja")} == {1.0, 0.99, 0.98}
+    assert {c.coverage for c in candidates("ne")} == {1.0}
 
 
 def test_every_model_is_the_best_validation_candidate_and_records_its_normalisation():
