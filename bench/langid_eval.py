@@ -29,7 +29,7 @@ from filters.extract import trafilatura_options  # noqa: E402
 from filters.langid import LanguageIdentifier  # noqa: E402
 from filters.langid_calibration import load_min_scores  # noqa: E402
 from filters.langid_labels import label_to_code  # noqa: E402
-from filters.langid_msid import FREQ_WEIGHT, MARKER_WEIGHT  # noqa: E402
+from filters.langid_msid import DICT_WEIGHT, FREQ_WEIGHT, MARKER_WEIGHT  # noqa: E402
 from filters.langid_msid_train import dev_accuracy  # noqa: E402
 
 SECTION = "Language ID accuracy (bench/langid_eval.py)"
@@ -134,7 +134,7 @@ def udhr_documents() -> list[tuple[str, str, bool, str]]:
 def msid_dev_line(lid: LanguageIdentifier) -> str:
     """Held-out ms/id accuracies (NTREX held-out documents, Tatoeba held-out fifth), computed now.
 
-    model alone -> + marker words -> + wordfreq evidence: the numbers the recipe was chosen on.
+    model alone -> + marker words -> + wordfreq evidence -> + Malay-only dictionary words.
     """
     model, markers, freq = lid._msid, lid._markers, lid._freq
     if model is None or markers is None:
@@ -142,14 +142,35 @@ def msid_dev_line(lid: LanguageIdentifier) -> str:
     steps = [dev_accuracy(model, None, DATA), dev_accuracy(model, markers, DATA)]
     if freq is not None:
         steps.append(dev_accuracy(model, markers, DATA, freq))
+        if lid._ms_only:
+            steps.append(dev_accuracy(model, markers, DATA, freq, lid._ms_only))
     means = " -> ".join(f"{statistics.mean(a.values()):.3f}" for a in steps)
     return ", ".join(f"{k} " + " -> ".join(f"{a[k]:.3f}" for a in steps) for k in steps[0]) + f"; mean {means}"
+
+
+def quick(languages: list[str]) -> int:
+    """FLORES accuracy of ours for a few languages (a quick look; the full run records results)."""
+    files = flores_files()
+    unknown = [lang for lang in languages if lang not in files]
+    if unknown:
+        raise SystemExit(f"not among the 29 languages: {unknown}")
+    lid = LanguageIdentifier()
+    for lang in languages:
+        lines = files[lang].read_text(encoding="utf-8").splitlines()
+        preds = [p.language for p in lid.predict_many(lines)]
+        wrong = sum(p != lang for p in preds)
+        print(f"{lang}: {1 - wrong / len(lines):.4f} ({wrong} of {len(lines)} wrong)")
+    return 0
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--no-write", action="store_true", help="print only; leave bench/RESULTS.md alone")
+    ap.add_argument("--languages", default="", help="comma-separated FLORES languages only (e.g. ms,id): "
+                    "prints their accuracy and exits, writes nothing")
     args = ap.parse_args()
+    if args.languages:
+        return quick(args.languages.split(","))
     started, machine = now(), machine_line()
     systems = {"plain lid.176.ftz": LanguageIdentifier(second_stage=False), "ours (two-stage)": LanguageIdentifier()}
 
@@ -211,8 +232,9 @@ def main() -> int:
   (lid.176.ftz, labels mapped to ISO 639-1), ours = lid.176 + the second stage for ms/id, ne/hi/mr, az/tr, zh/ja, ur/pa;
   inside ms/id a dedicated ms/id model + marker words (`filters/langid_msid.py`, weight {MARKER_WEIGHT:g} per marker)
   + wordfreq ms-vs-id log-frequency evidence (`filters/langid_msid_freq.py`, weight {FREQ_WEIGHT:g})
+  + Malay-only dictionary words (`filters/langid_msid_dict.py`, weight {DICT_WEIGHT:g} per word)
 - ms/id recipe chosen on held-out NTREX documents and a held-out fifth of Tatoeba, never FLORES; on them
-  (ms/id model alone -> + markers -> + wordfreq): {msid_dev}
+  (ms/id model alone -> + markers -> + wordfreq -> + dictionary words): {msid_dev}
 - speed on these sentences (one process): plain {speed[names[0]]:,.0f} sentences/s, ours {speed[names[1]]:,.0f}
   sentences/s (ratio {speed[names[1]] / speed[names[0]]:.2f})
 

@@ -85,6 +85,17 @@ def dev_accuracy(model: Any, markers: Markers | None, data: Path, freq: FreqTabl
     return acc
 
 
+def _header(path: Path) -> str:
+    """The ``# ...`` provenance line (source, version, licence) a built evidence file starts with."""
+    with path.open(encoding="utf-8") as f:
+        return f.readline().lstrip("# ").rstrip("\n")
+
+
+def _entries(path: Path) -> int:
+    with path.open(encoding="utf-8") as f:
+        return sum(1 for line in f if line.strip() and not line.startswith("#"))
+
+
 def train(data: Path, out_dir: Path) -> dict[str, Any]:
     """Write ``msid.ftz``, ``ms_id_markers.tsv`` and ``msid.ftz.json`` into ``out_dir``."""
     import fasttext  # the full fastText, see filters/langid_train.py
@@ -118,5 +129,7 @@ def train(data: Path, out_dir: Path) -> dict[str, Any]:
         if ms_only.exists():
             manifest["dev_accuracy_with_dictionary"] = dev_accuracy(model, load_markers(derived), data,
                                                                     read_table(freq), read_list(ms_only))
+    manifest["evidence_sources"] = {path.name: {"provenance": _header(path), "entries": _entries(path)}
+                                    for path in (freq, out_dir / DICT_NAME) if path.exists()}
     Path(f"{out}.json").write_text(json.dumps(manifest, indent=1), encoding="utf-8")
     return manifest

@@ -31,7 +31,9 @@ from filters.langid_groups import SECOND_STAGE_LANGUAGES
 from filters.langid_labels import LABEL_PREFIX
 
 # Bump when the data recipe or hyper-parameters change: set-up then rebuilds the model.
-RECIPE_VERSION = 3  # 3: adds the dedicated ms/id model and markers (filters/langid_msid_train.py)
+# 3: adds the dedicated ms/id model and markers (filters/langid_msid_train.py); 4: the ms/id manifest
+# records the evidence files (wordfreq table, Malay-only words) and their dev accuracy (same models)
+RECIPE_VERSION = 4
 MODEL_NAME = "second_stage.ftz"
 HELDOUT_EVERY = 10  # every 10th NTREX document is held out (development set)
 PER_LANGUAGE = 5000  # lines per language after balancing (repeat or subsample)
