@@ -73,7 +73,8 @@ def _run(cmd: list[str], stdin: Path, stdout: Path) -> None:
 
 
 def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads: int = 1,
-                        byte_fallback: bool = False, character_coverage: float | None = None) -> Path:
+                        byte_fallback: bool = False, character_coverage: float | None = None,
+                        model_type: str = "unigram") -> Path:
     """Unigram SentencePiece on normalised text; the vocabulary size is a soft cap on small data.
 
     ``byte_fallback``: characters outside the vocabulary become UTF-8 byte pieces (256 of the
@@ -83,6 +84,7 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
     ``character_coverage`` overrides that (SentencePiece accepts 0.98-1.0): the rarest characters
     of the training text then become byte pieces there too, so KenLM learns the UTF-8 lead and
     continuation bytes of that script's rare characters (a large alphabet with little text, zh).
+    ``model_type``: CCNet's ``unigram`` or ``bpe``; either kind of ``.sp.model`` loads the same way.
     """
     if character_coverage is None:
         character_coverage = 1.0 if byte_fallback else 0.9999
@@ -90,7 +92,7 @@ def train_sentencepiece(text_file: Path, prefix: Path, vocab_size: int, threads:
 
     def run(size: int) -> None:
         spm.SentencePieceTrainer.train(
-            input=str(text_file), model_prefix=str(prefix), model_type="unigram", vocab_size=size,
+            input=str(text_file), model_prefix=str(prefix), model_type=model_type, vocab_size=size,
             hard_vocab_limit=False,  # small corpora cannot fill a large vocabulary; take what fits
             character_coverage=character_coverage, byte_fallback=byte_fallback,
             num_threads=threads, input_sentence_size=2_000_000,
@@ -126,7 +128,8 @@ def write_normalization(out: Path, lang: str, mode: str) -> None:
 def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 5, vocab_size: int = 8000,
              memory: str = "1G", threads: int = 1, keep_arpa: bool = False,
              scripts: frozenset[str] | None = None, byte_fallback: bool = False,
-             normalization: str = "ccnet", character_coverage: float | None = None) -> TrainedLM:
+             normalization: str = "ccnet", character_coverage: float | None = None,
+             sp_type: str = "unigram") -> TrainedLM:
     """Train ``out_dir/<lang>.sp.model`` and ``out_dir/<lang>.arpa.bin`` from raw text lines.
 
     ``memory`` is lmplz's ``-S``: its default reserves 80% of RAM, unusable on a shared worker.
@@ -135,7 +138,8 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
     ``byte_fallback``: see ``train_sentencepiece``. The default models use both.
     ``normalization``: ``"ccnet"`` (CCNet's, the default) or ``"keep_marks"``; any other mode is
     recorded in ``<lang>.norm.json`` beside the model, which the scorer reads.
-    ``character_coverage``: see ``train_sentencepiece`` (None: its default).
+    ``character_coverage``: see ``train_sentencepiece`` (None: its default); ``sp_type``: its
+    ``model_type`` (CCNet's ``unigram`` by default).
     """
     import sentencepiece as spm
 
@@ -153,7 +157,8 @@ def train_lm(lang: str, lines: Iterable[str], out_dir: str | Path, order: int = 
         tmp = Path(tmp_s)
         norm = tmp / "normalized.txt"
         norm.write_text("\n".join(text) + "\n", encoding="utf-8")
-        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads, byte_fallback, character_coverage)
+        sp_model = train_sentencepiece(norm, tmp / lang, vocab_size, threads, byte_fallback, character_coverage,
+                                       sp_type)
         sp = spm.SentencePieceProcessor(model_file=str(sp_model))
         pieces = [" ".join(p) for p in sp.encode(text, out_type=str)]
         tokenized = tmp / "tokenized.txt"

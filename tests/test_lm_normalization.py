@@ -65,3 +65,20 @@ def test_lower_character_coverage_leaves_the_rarest_characters_to_byte_pieces(tm
     assert rare in full_lm.tokenize(rare).split()
     assert cut_lm.tokenize(rare).split()[-3:] == as_bytes
     assert common in cut_lm.tokenize(common).split()
+
+
+def test_a_bpe_sentencepiece_model_is_trained_on_request_and_scores_like_a_unigram_one(tmp_path, shared_data):
+    from sentencepiece import sentencepiece_model_pb2 as pb
+
+    lines = bengali(shared_data)
+    bpe = train_lm("bn", lines, tmp_path / "bpe", vocab_size=800, memory="100M", sp_type="bpe")
+    uni = train_lm("bn", lines, tmp_path / "uni", vocab_size=800, memory="100M")
+    kinds = []
+    for res in (bpe, uni):
+        proto = pb.ModelProto()
+        proto.ParseFromString(res.sp_path.read_bytes())
+        kinds.append(proto.trainer_spec.model_type)
+    assert kinds == [pb.TrainerSpec.BPE, pb.TrainerSpec.UNIGRAM]
+    lm = LanguageModel(tmp_path / "bpe", "bn", "read")
+    seen = [x for x in lines[:20] if len(x.split()) >= 4]
+    assert all(lm.document_perplexity(x) < lm.document_perplexity(" ".join(sorted(x.split()))) for x in seen)
