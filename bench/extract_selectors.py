@@ -32,21 +32,15 @@ def main() -> int:
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     import trafilatura
-    import trafilatura.xpaths as xpaths
 
     from curation.config import ExtractConfig
     from filters.extract import trafilatura_options
-    from filters.trafilatura_accel import install
+    from filters.trafilatura_accel import install, restore, snapshot
 
     files = sorted((DATA / "warc").glob("pages-*.warc.gz"))
     pages = [r["_html"] for r in read_records(map(str, files)) if r.get("_html") is not None]
     options = trafilatura_options(ExtractConfig())
-    stock_lists = {name: list(v) for name, v in vars(xpaths).items() if isinstance(v, list)}
-    accel_lists: dict[str, list] = {}
-
-    def use(lists: dict[str, list]) -> None:
-        for name, value in lists.items():
-            getattr(xpaths, name)[:] = value
+    stock_lists = snapshot()
 
     def run() -> tuple[float, list[str | None]]:
         t0 = time.process_time()
@@ -54,17 +48,17 @@ def main() -> int:
         return time.process_time() - t0, texts
 
     replaced = install()
-    accel_lists = {name: list(v) for name, v in vars(xpaths).items() if isinstance(v, list)}
+    accel_lists = snapshot()
     times: dict[str, list[float]] = {"stock": [], "accelerated": []}
     outputs: dict[str, list[str | None]] = {}
     for _ in range(args.repeat):
         for kind, lists in (("stock", stock_lists), ("accelerated", accel_lists)):
-            use(lists)
+            restore(lists)
             seconds, texts = run()
             times[kind].append(seconds)
             if outputs.setdefault(kind, texts) != texts:
                 raise SystemExit(f"{kind}: texts differ between passes")
-    use(stock_lists)
+    restore(stock_lists)
     identical = outputs["stock"] == outputs["accelerated"]
     med = {k: statistics.median(v) for k, v in times.items()}
     ratio = med["stock"] / med["accelerated"]

@@ -22,6 +22,21 @@ def selector_lists() -> dict[str, list]:
             if isinstance(value, list) and value and all(isinstance(x, (etree.XPath, CompiledSelector)) for x in value)}
 
 
+def snapshot() -> dict[str, list]:
+    """Every list of ``trafilatura.xpaths`` as it is now (for :func:`restore`)."""
+    import trafilatura.xpaths as xpaths
+
+    return {name: list(value) for name, value in vars(xpaths).items() if isinstance(value, list)}
+
+
+def restore(saved: dict[str, list]) -> None:
+    """Put the lists' items back as :func:`snapshot` saw them (compiled or wrapped ones out)."""
+    import trafilatura.xpaths as xpaths
+
+    for name, items in saved.items():
+        getattr(xpaths, name)[:] = items
+
+
 def install() -> dict[str, int]:
     """Replace every compilable selector; returns {list name: selectors replaced}."""
     done: dict[str, int] = {}

@@ -119,18 +119,18 @@ class _Parser:
         return False
 
     def or_expr(self) -> tuple:
-        terms = [self.and_expr()]
-        while self.at("name", "or"):
-            self.take("name")
-            terms.append(self.and_expr())
-        return terms[0] if len(terms) == 1 else ("or", terms)
+        return self.chain("or", self.and_expr)
 
     def and_expr(self) -> tuple:
-        terms = [self.unary()]
-        while self.at("name", "and"):
+        return self.chain("and", self.unary)
+
+    def chain(self, word: str, operand: Callable[[], tuple]) -> tuple:
+        """``operand (word operand)*``: one operand as it is, more as ``(word, [operands])``."""
+        terms = [operand()]
+        while self.at("name", word):
             self.take("name")
-            terms.append(self.unary())
-        return terms[0] if len(terms) == 1 else ("and", terms)
+            terms.append(operand())
+        return terms[0] if len(terms) == 1 else (word, terms)
 
     def unary(self) -> tuple:
         if self.at("op", "("):

@@ -8,14 +8,13 @@ from typing import Any
 
 import pytest
 import trafilatura
-import trafilatura.xpaths as xpaths
 from lxml import etree, html
-from warcio.archiveiterator import ArchiveIterator
 
-from curation.config import ExtractConfig
+from curation.config import ExtractConfig, ReadConfig
+from curation.io.warc import iter_rows
 from filters.extract import child_options, trafilatura_options
 from filters.extract_child import make_extractor
-from filters.trafilatura_accel import install, selector_lists
+from filters.trafilatura_accel import install, restore, selector_lists, snapshot
 from filters.xpath_compile import Unsupported, compile_selector
 
 RE = {"re": "http://exslt.org/regular-expressions"}
@@ -87,20 +86,16 @@ def test_outside_the_subset_is_unsupported(source: str) -> None:
 @pytest.fixture
 def restored_selectors() -> Iterator[None]:
     """Every list of trafilatura.xpaths as it was (wrapped or compiled items put back)."""
-    lists = {name: value for name, value in vars(xpaths).items() if isinstance(value, list)}
-    saved = {name: list(value) for name, value in lists.items()}
+    saved = snapshot()
     yield
-    for name, value in lists.items():
-        value[:] = saved[name]
+    restore(saved)
 
 
 def pages(warc_dir: Path, limit: int) -> list[str]:
+    """The HTML of the shared pages as the pipeline's reader decodes it."""
     out: list[str] = []
-    for path in sorted(warc_dir.glob("pages-*.warc.gz")):
-        with path.open("rb") as fh:
-            for rec in ArchiveIterator(fh):
-                if rec.rec_type == "response":
-                    out.append(rec.content_stream().read().decode("utf-8", "replace"))
+    for i, path in enumerate(sorted(warc_dir.glob("pages-*.warc.gz"))):
+        out.extend(row["_html"] for row in iter_rows(str(path), f"t{i}", ReadConfig()) if row.get("_html"))
         if len(out) >= limit:
             break
     return out[:limit]
