@@ -85,7 +85,7 @@ class ExtractConfig(_Model):
     deduplicate: bool = False
     fast: bool = False
     # Evaluate trafilatura's node-selecting XPaths in Python (filters/xpath_compile.py): the
-    # same elements, so the same text, 1.48x less extraction CPU on the shared pages (our
+    # same elements, so the same text, 1.53x less extraction CPU on the shared pages (our
     # measurement, bench/RESULTS.md "Extraction selectors"). False: lxml evaluates them.
     accelerate_selectors: bool = True
     # CPU seconds one document may use; the extraction child process is killed past it (or
