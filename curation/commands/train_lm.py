@@ -1,4 +1,9 @@
-"""``curate train-lm``: train a CCNet-compatible SentencePiece + KenLM model for one language."""
+"""``curate train-lm``: train a CCNet-compatible SentencePiece + KenLM model for one language.
+
+Its flags reproduce what the default build (``filters.lm_default_models``) does for one language:
+``--own-script --vocab-size <vocab_size + 256> --normalisation <normalization> --character-coverage
+<character_coverage> --model-type <sp_model_type>``, the values in the models' manifest.
+"""
 
 from __future__ import annotations
 
@@ -7,16 +12,43 @@ import sys
 
 from curation.commands.common import EXIT_FAILED, fail
 
+MODEL_TYPES = ("unigram", "bpe")  # CCNet's unigram; bpe: the default build's fallback (lm_default_models)
+COVERAGE_RANGE = (0.98, 1.0)  # what SentencePiece's trainer accepts
+
+
+def option_error(args: argparse.Namespace) -> str | None:
+    """The first bad --model-type / --normalisation / --character-coverage value, said in one line."""
+    from filters.normalize import NORMALIZATIONS
+
+    if args.model_type not in MODEL_TYPES:
+        return f"--model-type must be one of {', '.join(MODEL_TYPES)}, got {args.model_type!r}"
+    if args.normalisation not in NORMALIZATIONS:
+        return f"--normalisation must be one of {', '.join(NORMALIZATIONS)}, got {args.normalisation!r}"
+    if args.character_coverage is not None:
+        lo, hi = COVERAGE_RANGE
+        try:
+            cov = float(args.character_coverage)
+        except ValueError:
+            cov = float("nan")
+        if not lo <= cov <= hi:
+            return f"--character-coverage must be a number from {lo} to {hi}, got {args.character_coverage!r}"
+    return None
+
 
 def cmd_train_lm(args: argparse.Namespace) -> int:
     from filters.lm_train import LMToolMissing, read_lines, train_lm
 
+    bad = option_error(args)
+    if bad:
+        return fail(bad)
+    coverage = None if args.character_coverage is None else float(args.character_coverage)
     try:
         lines = read_lines(args.text)
     except FileNotFoundError as err:
         return fail(str(err))
     print(f"train-lm {args.lang}: {len(lines)} lines from {len(args.text)} file(s); "
-          f"SentencePiece (vocab <= {args.vocab_size}) then lmplz -o {args.order} -S {args.memory}",
+          f"SentencePiece {args.model_type} (vocab <= {args.vocab_size}, {args.normalisation} normalisation), "
+          f"lmplz -o {args.order} -S {args.memory}",
           file=sys.stderr)
     try:
         scripts = None
@@ -25,7 +57,8 @@ def cmd_train_lm(args: argparse.Namespace) -> int:
 
             scripts = own_scripts(args.lang)
         res = train_lm(args.lang, lines, args.out, order=args.order, vocab_size=args.vocab_size,
-                       memory=args.memory, threads=args.threads, scripts=scripts, byte_fallback=args.own_script)
+                       memory=args.memory, threads=args.threads, scripts=scripts, byte_fallback=args.own_script,
+                       normalization=args.normalisation, character_coverage=coverage, sp_type=args.model_type)
     except LMToolMissing as err:
         return fail(str(err), EXIT_FAILED)
     except ValueError as err:
@@ -47,4 +80,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--own-script", action="store_true",
                    help="the default models' recipe: train on the language's own script only and fall back to "
                         "byte pieces (foreign text costs <unk> per byte; the vocabulary also holds 256 byte pieces)")
+    p.add_argument("--model-type", default="unigram", metavar="{unigram,bpe}",
+                   help="SentencePiece model type: CCNet's unigram (default) or bpe (the default build's fallback "
+                        "where no unigram candidate validates at AUC 0.95)")
+    p.add_argument("--normalisation", default="ccnet", metavar="{ccnet,keep_marks}",
+                   help="CCNet's normalisation (default) or keep_marks (nonspacing marks kept, NFC; recorded in "
+                        "<lang>.norm.json beside the model, which the scorer reads)")
+    p.add_argument("--character-coverage", metavar="F",
+                   help="SentencePiece character coverage, 0.98-1.0 (default: 1.0 with --own-script, else 0.9999)")
     p.set_defaults(func=cmd_train_lm)
