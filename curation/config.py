@@ -55,6 +55,10 @@ class RunnerConfig(_Model):
     fuse_stages: bool = True
     # Logical CPUs of an embedded Ray (address null); None: the machine's. Ignored for a cluster.
     num_cpus: int | None = Field(None, ge=1)
+    # How rows reach the actor pools: "actors" (the driver reads and hands slices to long-lived
+    # actors; no Ray Data: fewer processes, less start-up, bench/peer_datatrove.py) or "data"
+    # (Ray Data's streaming executor with read tasks).
+    engine: Literal["actors", "data"] = "actors"
 
 
 class ReadConfig(_Model):

@@ -147,11 +147,12 @@ def cmdline(p: psutil.Process) -> str:
 
 
 def extraction_actors(driver: Driver) -> list[psutil.Process]:
-    """Ray Data actor processes of the extraction stage: MapWorker processes that run the
-    extraction child (``filters.extract_child``); the language-ID actors have none."""
+    """Actor processes of the extraction stage (the actor engine's ``_PoolActor`` or Ray Data's
+    ``MapWorker``) that run the extraction child (``filters.extract_child``); the language-ID
+    actors of unfused pools have none."""
     found = []
     for p in driver.descendants():
-        if not cmdline(p).startswith("ray::MapWorker"):
+        if not cmdline(p).startswith(("ray::MapWorker", "ray::_PoolActor")):
             continue
         try:
             kids = p.children()

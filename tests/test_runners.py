@@ -1,6 +1,7 @@
 import json
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -66,18 +67,21 @@ def test_every_input_record_is_accounted_for(local_out, small_warcs):
     assert all(e.n_rows == e.n_kept + e.n_rejected for e in entries.values())
 
 
-def test_ray_runner_gives_the_same_rows_as_the_local_runner(local_out, small_warcs, tmp_path):
-    run(config(small_warcs, tmp_path, runner="ray", read={"chunk_rows": 7}, extract={"batch_size": 5}))
+@pytest.mark.parametrize("engine", ["actors", "data"])
+def test_ray_runner_gives_the_same_rows_as_the_local_runner(engine, local_out, small_warcs, tmp_path):
+    run(config(small_warcs, tmp_path, runner="ray", runner_extra={"engine": engine}, read={"chunk_rows": 7},
+               extract={"batch_size": 5}))
     assert row_set(tmp_path) == row_set(local_out)
 
 
-def test_ray_runner_with_one_pool_per_stage_gives_the_same_rows(local_out, small_warcs, tmp_path):
+@pytest.mark.parametrize("engine", ["actors", "data"])
+def test_ray_runner_with_one_pool_per_stage_gives_the_same_rows(engine, local_out, small_warcs, tmp_path):
     import ray
 
     ray.shutdown()  # a fresh embedded Ray with room for one actor per stage
     n_stages = len(build_stages(config(small_warcs, tmp_path)))
-    run(config(small_warcs, tmp_path, runner="ray", runner_extra={"fuse_stages": False, "num_cpus": n_stages},
-               read={"chunk_rows": 7}))
+    run(config(small_warcs, tmp_path, runner="ray", read={"chunk_rows": 7},
+               runner_extra={"fuse_stages": False, "num_cpus": n_stages, "engine": engine}))
     ray.shutdown()
     assert row_set(tmp_path) == row_set(local_out)
 
@@ -121,6 +125,33 @@ def test_units_are_committed_by_one_long_lived_committer_per_eight_actors():
     from curation.runners.ray_runner import committer_count
 
     assert [committer_count(n) for n in (1, 2, 8, 9, 64)] == [1, 1, 1, 2, 8]
+
+
+def test_the_actor_engine_cuts_chunks_into_zero_copy_slices_of_the_batch_size(small_warcs):
+    from curation.io.warc import read_unit
+    from curation.runners.ray_actors import slices
+    from curation.schema import HTML
+
+    cfg = config(small_warcs, Path("unused"), read={"chunk_rows": 7})
+    chunks = list(read_unit(small_warcs[0], "u", cfg.read))
+    cut = list(slices(iter(chunks), 3))
+    assert [s.num_rows for s in cut] == [n for c in chunks for n in _split(c.num_rows, 3)]
+    assert pa.concat_tables(cut).equals(pa.concat_tables(chunks))
+    # A slice shares the chunk's buffers: the pages are not copied on their way to an actor.
+    assert cut[1].column(HTML).chunk(0).buffers()[2].address == chunks[0].column(HTML).chunk(0).buffers()[2].address
+
+
+def _split(n: int, size: int) -> list[int]:
+    return [min(size, n - i) for i in range(0, n, size)]
+
+
+def test_a_window_scoring_stage_gets_whole_chunks_from_the_actor_engine(small_warcs):
+    from curation.io.warc import read_unit
+    from curation.runners.ray_actors import slices
+
+    cfg = config(small_warcs, Path("unused"), read={"chunk_rows": 7})
+    chunks = list(read_unit(small_warcs[0], "u", cfg.read))
+    assert [s.num_rows for s in slices(iter(chunks), None)] == [c.num_rows for c in chunks]
 
 
 def test_one_concurrent_reader_per_eight_actors() -> None:

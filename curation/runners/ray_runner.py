@@ -219,6 +219,10 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
     summary = RunSummary(run_id=ctx.run_id, out=str(ctx.out), units_skipped=len(ctx.plan.skipped))
     if not ctx.plan.todo:
         return summary
+    if ctx.cfg.runner.engine == "actors":
+        from curation.runners.ray_actors import run_ray_actors
+
+        return run_ray_actors(ctx, stages, progress, reader, partition)
     data_ctx = ray.data.DataContext.get_current()
     data_ctx.enable_progress_bars = False
     # Ray Data joins a task's outputs into blocks of up to 128 MB, and a block goes to one actor
