@@ -56,9 +56,10 @@ class RunnerConfig(_Model):
     # Logical CPUs of an embedded Ray (address null); None: the machine's. Ignored for a cluster.
     num_cpus: int | None = Field(None, ge=1)
     # How rows reach the actor pools: "actors" (the driver reads and hands slices to long-lived
-    # actors; no Ray Data: fewer processes, less start-up, bench/peer_datatrove.py) or "data"
-    # (Ray Data's streaming executor with read tasks).
-    engine: Literal["actors", "data"] = "actors"
+    # actors; no Ray Data: fewer processes, less start-up, bench/peer_datatrove.py), "data"
+    # (Ray Data's streaming executor: read tasks spread reading over the cluster), or "auto":
+    # actors up to 16 CPUs (one driver core reads for ~17-23 CPUs of stages), data above.
+    engine: Literal["auto", "actors", "data"] = "auto"
 
 
 class ReadConfig(_Model):

@@ -132,16 +132,31 @@ def bin_bounds(b: int, edges: np.ndarray) -> tuple[float, float]:
 
 
 def _lengths(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
-    texts = table.column("text").to_pylist() if "text" in table.column_names else [None] * table.num_rows
-    if "n_chars" in table.column_names:
+    """From the stored ``n_chars``/``n_words`` columns; the text is counted only where one is
+    missing (files of older runs)."""
+    names = table.column_names
+    texts: list | None = None
+    if "n_chars" not in names or "n_words" not in names:
+        texts = table.column("text").to_pylist() if "text" in names else [None] * table.num_rows
+    if "n_chars" in names:
         chars = np.array(table.column("n_chars").fill_null(0).to_pylist(), dtype=np.int64)
     else:
-        chars = np.array([len(t) if t else 0 for t in texts], dtype=np.int64)
-    if "n_words" in table.column_names:
+        chars = np.array([len(t) if t else 0 for t in texts or []], dtype=np.int64)
+    if "n_words" in names:
         words = np.array(table.column("n_words").fill_null(0).to_pylist(), dtype=np.int64)
     else:
-        words = np.array([len(t.split()) if t else 0 for t in texts], dtype=np.int64)
+        words = np.array([len(t.split()) if t else 0 for t in texts or []], dtype=np.int64)
     return chars, words
+
+
+def stats_columns(schema: pa.Schema, tokens: bool) -> list[str]:
+    """The columns ``file_stats`` reads: the text (the largest column by far) only when tokens
+    are counted or a length column is missing; never the MinHash signatures."""
+    names = set(schema.names)
+    want = {"language", "reject_reason", "n_chars", "n_words", *signal_columns(schema)}
+    if tokens or not {"n_chars", "n_words"} <= names:
+        want.add("text")
+    return [n for n in schema.names if n in want]
 
 
 def count_tokens(texts: list[str | None], tokenizer: Any) -> np.ndarray:
@@ -156,7 +171,7 @@ def count_tokens(texts: list[str | None], tokenizer: Any) -> np.ndarray:
 
 def file_stats(path: Path, settings: StatsSettings, tokenizer: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Funnel rows and histogram rows of one output file."""
-    table = pq.read_table(path)
+    table = pq.read_table(path, columns=stats_columns(pq.read_schema(path), tokenizer is not None))
     n = table.num_rows
     if "language" in table.column_names:
         languages = table.column("language").to_pylist()

@@ -169,8 +169,8 @@ class DedupPhase:
     def plan(self, lang: str, parts: list[Path]) -> dict:
         tables = []
         for p in parts:
-            t = pq.read_table(p, columns=None)
-            t = t.select([c for c in ("id", "text", SIGNATURE) if c in t.column_names])
+            names = pq.read_schema(p).names
+            t = pq.read_table(p, columns=[c for c in ("id", "text", SIGNATURE) if c in names])
             tables.append(t.append_column("_part", pa.array([p.name] * t.num_rows, pa.string())))
         table = pa.concat_tables(tables, promote_options="permissive")
         ids = table.column("id").to_pylist()

@@ -25,11 +25,18 @@ from dedup.shingles import batch_shingle_hashes
 
 
 def shingle_sets(texts: Sequence[str | None], languages: Sequence[str | None], ngram: int = 5) -> list[np.ndarray]:
-    """Sorted unique shingle hashes per document (a missing text counts as empty)."""
+    """Sorted unique shingle hashes per document (a missing text counts as empty).
+
+    Identical (text, language) pairs are shingled once and share one array: exact copies are
+    the commonest candidate pairs on the web (mirrors, syndication, re-crawls)."""
     if not len(texts):
         return []
-    hashes, offsets = batch_shingle_hashes([normalize(t or "") for t in texts], list(languages), ngram)
-    return [np.unique(hashes[offsets[k]:offsets[k + 1]]) for k in range(len(texts))]
+    first: dict[tuple[str, str | None], int] = {}
+    slot = [first.setdefault((t or "", lang), len(first)) for t, lang in zip(texts, languages)]
+    keys = list(first)
+    hashes, offsets = batch_shingle_hashes([normalize(t) for t, _ in keys], [lang for _, lang in keys], ngram)
+    sets = [np.unique(hashes[offsets[k]:offsets[k + 1]]) for k in range(len(keys))]
+    return [sets[k] for k in slot]
 
 
 def set_jaccard(a: np.ndarray, b: np.ndarray) -> float:

@@ -154,6 +154,13 @@ def test_a_window_scoring_stage_gets_whole_chunks_from_the_actor_engine(small_wa
     assert [s.num_rows for s in slices(iter(chunks), None)] == [c.num_rows for c in chunks]
 
 
+def test_auto_engine_reads_in_the_driver_up_to_16_cpus_and_with_ray_data_above() -> None:
+    from curation.runners.ray_runner import pick_engine
+
+    assert [pick_engine("auto", n) for n in (1, 2, 16, 17, 640)] == ["actors"] * 3 + ["data"] * 2
+    assert pick_engine("actors", 640) == "actors" and pick_engine("data", 2) == "data"
+
+
 def test_one_concurrent_reader_per_eight_actors() -> None:
     from curation.runners.ray_runner import reader_count
 

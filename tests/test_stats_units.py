@@ -90,3 +90,17 @@ def test_curate_stats_on_a_directory_without_a_run_is_one_line(tmp_path):
     assert proc.returncode != 0
     lines = [ln for ln in proc.stderr.splitlines() if ln.strip()]
     assert lines == [f"curate: error: not a curate output directory (no _ledger): {tmp_path}"]
+
+
+def test_stats_read_neither_the_text_nor_the_signatures_when_lengths_are_stored():
+    from curation.stats_build import stats_columns
+
+    schema = pa.schema([("id", pa.string()), ("text", pa.string()), ("language", pa.string()),
+                        ("reject_reason", pa.string()), ("n_chars", pa.int64()), ("n_words", pa.int64()),
+                        ("minhash", pa.list_(pa.uint64())), ("language_score", pa.float64()),
+                        ("dup_cluster_id", pa.int64())])
+    assert stats_columns(schema, tokens=False) == ["language", "reject_reason", "n_chars", "n_words",
+                                                   "language_score"]
+    # Model tokens are counted from the text; a file without n_words (an older run) counts words in it.
+    assert "text" in stats_columns(schema, tokens=True)
+    assert "text" in stats_columns(pa.schema([f for f in schema if f.name != "n_words"]), tokens=False)
