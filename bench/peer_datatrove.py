@@ -273,11 +273,15 @@ def main() -> int:
         return n_docs * (copies - 1) / (runs[name + "-long"].wall_s - runs[name].wall_s) / workers
 
     r_dt, r_ours, r_plain = rate(dt, w), rate(ours, w), rate(plain, w)
+    from curation.runners.ray_runner import pick_engine
+
+    engine = load_config_dict().get("runner", {}).get("engine", "auto")
+    engine = f"{engine}" + (f" = {pick_engine(engine, os.cpu_count() or 1)} here" if engine == "auto" else "")
     lines = [
         f"- date: {now()}", f"- machine: {machine}", f"- command: `{command_line()}`",
         f"- input: `pages-*.warc.gz` ({len(files)} files, {n_docs} documents); {w} worker processes each "
         "(DataTrove: `LocalPipelineExecutor(tasks=<files>, workers=N)`; ours: embedded Ray, "
-        "`runner.max_actors_per_stage=N`, fused stages)",
+        f"`runner.max_actors_per_stage=N`, fused stages, `runner.engine: {engine}`)",
         "- docs/s per core = documents ÷ wall seconds of the whole process (start-up, model loading, "
         "teardown included) ÷ workers; CPU s = sampled CPU time of the whole process tree (Ray daemons included "
         "for ours)",

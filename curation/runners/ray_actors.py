@@ -113,75 +113,75 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
         pools.append(_Pool([cls.remote(group, write_to) for _ in range(size)]))
     committers = [_Committer.options(num_cpus=0, max_restarts=-1, max_task_retries=5).remote()  # type: ignore[attr-defined]
                   for _ in range(committer_count(sum(sizes)))]
-    units = {u.unit_id: u for u in ctx.plan.todo}
-    tracker = UnitTracker()
-    in_flight: dict[Any, list[tuple[int, int]]] = {}  # final ref -> (pool, actor) per hop
-    commits: dict[Any, Unit] = {}
-    limit = IN_FLIGHT_PER_ACTOR * len(pools[0].actors)
+    try:
+        units = {u.unit_id: u for u in ctx.plan.todo}
+        tracker = UnitTracker()
+        in_flight: dict[Any, list[tuple[int, int]]] = {}  # final ref -> (pool, actor) per hop
+        commits: dict[Any, Unit] = {}
+        limit = IN_FLIGHT_PER_ACTOR * len(pools[0].actors)
 
-    def submit(batch: pa.Table) -> None:
-        ref: Any = batch
-        hops = []
-        for p, pool in enumerate(pools):
-            a = pool.pick()
-            pool.load[a] += 1
-            hops.append((p, a))
-            ref = pool.actors[a].process.remote(ref)
-        in_flight[ref] = hops
+        def submit(batch: pa.Table) -> None:
+            ref: Any = batch
+            hops = []
+            for p, pool in enumerate(pools):
+                a = pool.pick()
+                pool.load[a] += 1
+                hops.append((p, a))
+                ref = pool.actors[a].process.remote(ref)
+            in_flight[ref] = hops
 
-    def settle(ref: Any) -> None:
-        for p, a in in_flight.pop(ref):
-            pools[p].load[a] -= 1
-        table = ray.get(ref)
-        for report in table.to_pylist():
-            if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
-                unit = units[report["unit_id"]]
-                committer = committers[len(tracker.completed) % len(committers)]
-                commits[committer.commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
-                                                ctx.cfg.output.compression, ctx.cfg.output.compression_level,
-                                                partition)] = unit
+        def settle(ref: Any) -> None:
+            for p, a in in_flight.pop(ref):
+                pools[p].load[a] -= 1
+            table = ray.get(ref)
+            for report in table.to_pylist():
+                if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
+                    unit = units[report["unit_id"]]
+                    committer = committers[len(tracker.completed) % len(committers)]
+                    commits[committer.commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
+                                                    ctx.cfg.output.compression, ctx.cfg.output.compression_level,
+                                                    partition)] = unit
 
-    def drain(block: bool, until: int = 0) -> None:
-        """Settle finished slices: at least down to ``until`` in flight when ``block``."""
-        while in_flight:
-            ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=None if block else 0)
-            if not ready:
-                break
-            settle(ready[0])
-            if block and len(in_flight) <= until:
-                break
-        if commits:
-            done, _ = ray.wait(list(commits), num_returns=len(commits), timeout=0)
-            for ref in done:
-                commits.pop(ref)
-                entry = ray.get(ref)
-                summary.add(entry)
-                if progress:
-                    progress(entry)
+        def drain(block: bool, until: int = 0) -> None:
+            """Settle finished slices: at least down to ``until`` in flight when ``block``."""
+            while in_flight:
+                ready, _ = ray.wait(list(in_flight), num_returns=1, timeout=None if block else 0)
+                if not ready:
+                    break
+                settle(ready[0])
+                if block and len(in_flight) <= until:
+                    break
+            if commits:
+                done, _ = ray.wait(list(commits), num_returns=len(commits), timeout=0)
+                for ref in done:
+                    commits.pop(ref)
+                    entry = ray.get(ref)
+                    summary.add(entry)
+                    if progress:
+                        progress(entry)
 
-    # Each slice goes through every pool whole, so a window-scoring stage anywhere means whole
-    # chunks; else the first pool's batch size (later pools slice further inside the actor).
-    batch_sizes = [group_batch_size(g) if g else None for g in groups]
-    size = None if any(g and b is None for g, b in zip(groups, batch_sizes)) else batch_sizes[0]
-    for unit in ctx.plan.todo:
-        for batch in slices(read(unit.uri, unit.unit_id), size):
-            if len(in_flight) >= limit:
-                drain(block=True, until=limit - 1)
-            submit(batch)
-            drain(block=False)
-    drain(block=True)
-    for ref in list(commits):
-        entry = ray.get(commits.pop(ref) and ref)
-        summary.add(entry)
-        if progress:
-            progress(entry)
-    missing = set(units) - tracker.completed
-    if missing:
-        raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
-    for pool in pools:
-        for actor in pool.actors:
+        # Each slice goes through every pool whole, so a window-scoring stage anywhere means whole
+        # chunks; else the first pool's batch size (later pools slice further inside the actor).
+        batch_sizes = [group_batch_size(g) if g else None for g in groups]
+        size = None if any(g and b is None for g, b in zip(groups, batch_sizes)) else batch_sizes[0]
+        for unit in ctx.plan.todo:
+            for batch in slices(read(unit.uri, unit.unit_id), size):
+                if len(in_flight) >= limit:
+                    drain(block=True, until=limit - 1)
+                submit(batch)
+                drain(block=False)
+        drain(block=True)
+        for ref in list(commits):
+            commits.pop(ref)
+            entry = ray.get(ref)
+            summary.add(entry)
+            if progress:
+                progress(entry)
+        missing = set(units) - tracker.completed
+        if missing:
+            raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
+    finally:  # also when a stage fails: the pools' CPUs are free for whatever runs next
+        for actor in [a for pool in pools for a in pool.actors] + committers:
             ray.kill(actor)
-    for committer in committers:
-        ray.kill(committer)
     clear_scratch(ctx.out)
     return summary
