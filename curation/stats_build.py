@@ -22,7 +22,7 @@ import json
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,6 @@ import pyarrow.parquet as pq
 
 from curation.config import HIGH_RESOURCE, LOW_RESOURCE, PipelineConfig, StatsConfig
 from curation.io.ledger import Ledger
-from curation.runners.common import MapFn
 from curation.schema import UNDETERMINED_LANGUAGE
 from curation.stats_mix import MIX_COUNTS, mix_counts
 from curation.stats_stages import KEPT, stage_of, stage_order
@@ -324,36 +323,12 @@ def load_settings(out: str | Path) -> tuple[StatsSettings, dict[str, Any] | None
         data.get("config")
 
 
-# Files per task when a parallel map is given: a file of the shared pages takes ~5-10 ms, a
-# task's start ~1 ms, so a task takes a batch; smaller batches only add scheduling.
-FILES_PER_TASK = 32
-
-
-def _file_stats_batch(args: tuple[list[Path], Path, StatsSettings]) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    paths, root, settings = args
-    loader = _tokenizer_loader(settings)
-    return [cached_file_stats(p, root, settings, settings.key(), loader) for p in paths]
-
-
-def _all_file_stats(files: list[Path], root: Path, settings: StatsSettings,
-                    map_fn: MapFn | None) -> list[tuple[pd.DataFrame, pd.DataFrame]]:
-    """``cached_file_stats`` of every file, in order; in batches through ``map_fn`` if given."""
-    batches = [(files[i:i + FILES_PER_TASK], root, settings) for i in range(0, len(files), FILES_PER_TASK)]
-    results = (map_fn or _serial)(_file_stats_batch, batches)
-    return [r for batch in results for r in batch]
-
-
-def _serial(fn: Callable[[Any], Any], items: Sequence[Any]) -> list[Any]:
-    return [fn(x) for x in items]
-
-
 def build_stats(out: str | Path, settings: StatsSettings | None = None,
-                config: Mapping[str, Any] | None = None, map_fn: MapFn | None = None) -> Stats:
+                config: Mapping[str, Any] | None = None) -> Stats:
     """(Re)build ``OUT/stats/*.parquet`` from the files now under ``OUT/data`` and ``OUT/rejected``.
 
     ``settings``/``config`` default to what the previous build of this directory used, so a
-    phase that only moved rows (dedup) calls ``build_stats(out)``. ``map_fn`` (e.g. the Ray
-    runner's ``ray_map``) computes the per-file stats in parallel; the result is the same.
+    phase that only moved rows (dedup) calls ``build_stats(out)``.
     """
     root = Path(out)
     prev_settings, prev_config = load_settings(root)
@@ -361,10 +336,13 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
     config = config if config is not None else prev_config
     if settings.tokenizer and not Path(settings.tokenizer).is_file():
         raise FileNotFoundError(f"stats.tokenizer not found: {settings.tokenizer}")
+    key = settings.key()
+    loader = _tokenizer_loader(settings)
     runs = {e.unit_id: e.run_id for e in Ledger(root).entries().values()}
     funnels, hists = [], []
     files = output_files(root)
-    for path, (funnel, hist) in zip(files, _all_file_stats(files, root, settings, map_fn)):
+    for path in files:
+        funnel, hist = cached_file_stats(path, root, settings, key, loader)
         m = _UNIT_RE.search(path.name)
         unit_id = m.group(1) if m else None
         funnel = funnel.assign(unit_id=unit_id, run_id=runs.get(unit_id) if unit_id else None)
@@ -430,7 +408,7 @@ def read_stats(out: str | Path) -> Stats:
                    for name in ("funnel", "languages", "histograms", "thresholds")))
 
 
-def build_after_run(cfg: PipelineConfig, out: str | Path, map_fn: MapFn | None = None) -> Stats | None:
+def build_after_run(cfg: PipelineConfig, out: str | Path) -> Stats | None:
     """``curate run``'s last step: stats with the run's settings and thresholds.
 
     The data is already committed, so a stats failure is a warning, not a failed run
@@ -439,7 +417,7 @@ def build_after_run(cfg: PipelineConfig, out: str | Path, map_fn: MapFn | None =
     if not cfg.stats.enabled:
         return None
     try:
-        stats = build_stats(out, StatsSettings.from_config(cfg.stats), cfg.model_dump(mode="json"), map_fn)
+        stats = build_stats(out, StatsSettings.from_config(cfg.stats), cfg.model_dump(mode="json"))
     except Exception as err:  # noqa: BLE001 - the run's data is committed; stats are rebuildable
         print(f"curate: warning: stats not built ({type(err).__name__}: {err}); "
               f"`curate stats {out}` retries", file=sys.stderr)

@@ -41,7 +41,6 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.config import DedupConfig
-from curation.runners.common import MapFn
 from curation.schema import stable_id
 from curation.stage import set_column
 from dedup.cluster import Clusters, cluster_local
@@ -128,31 +127,13 @@ class DedupPhase:
     def languages(self) -> list[str]:
         return sorted(p.name.split("=", 1)[1] for p in (self.out / "data").glob("language=*") if p.is_dir())
 
-    def run(self, map_fn: MapFn | None = None) -> DedupSummary:
-        """Every language; with ``map_fn`` (the Ray runner's ``ray_map``) the languages run in
-        parallel, largest first, each in its own task: a language touches only its own files
-        (data partition, plan, ledger, index directories). Languages that start a plan on Ray
-        (``ray_min_docs``) stay here, since that plan is itself spread over the cluster."""
-        langs = self.languages()
-        if map_fn is None or self.cluster_fn is not cluster_local:
-            return DedupSummary([self.run_language(lang) for lang in langs])
-        sizes = {lang: self._new_docs(lang) for lang in langs}
-        here = [lang for lang in langs if self.use_ray and sizes[lang] >= self.cfg.ray_min_docs]
-        away = sorted((lang for lang in langs if lang not in here), key=lambda lang: -sizes[lang])
-        done = dict(zip(away, map_fn(_run_language_task, [(self.out, self.cfg, lang) for lang in away])))
-        done.update((lang, self.run_language(lang)) for lang in here)
-        return DedupSummary([done[lang] for lang in langs])
+    def run(self) -> DedupSummary:
+        return DedupSummary([self.run_language(lang) for lang in self.languages()])
 
     def _new_parts(self, lang: str) -> list[Path]:
         done = self.done_parts(lang)
         parts = sorted(p for p in (self.out / "data" / f"language={lang}").glob("part-*.parquet"))
         return [p for p in parts if done.get(p.name) != _fingerprint(p)]
-
-    def _new_docs(self, lang: str) -> int:
-        """New documents (footer counts); 0 when a killed phase left a plan to resume."""
-        if (self.plan_dir(lang) / "plan.json").exists():
-            return 0
-        return sum(pq.ParquetFile(p).metadata.num_rows for p in self._new_parts(lang))
 
     # -- one language ------------------------------------------------------------------------
     def run_language(self, lang: str) -> LanguageSummary:
@@ -322,12 +303,6 @@ class DedupPhase:
         for col in ("reject_reason", "reject_detail", "dup_cluster_id", "dup_cluster_size"):
             rows = set_column(rows, col, src.column(col))
         return rows
-
-
-def _run_language_task(args: tuple[Path, DedupConfig, str]) -> LanguageSummary:
-    """One language in a worker (``DedupPhase.run`` with a ``map_fn``)."""
-    out, cfg, lang = args
-    return DedupPhase(out, cfg).run_language(lang)
 
 
 def apply_part(out: Path, lang: str, name: str, plan_file: Path) -> None:

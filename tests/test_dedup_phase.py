@@ -136,22 +136,3 @@ def test_duplicates_in_two_languages_of_one_unit_are_all_kept_in_rejected(tmp_pa
     assert len(kept) == 2 and len(rejected) == 2 and kept | set(rejected) == {"de1", "de2", "fr1", "fr2"}
     assert set(rejected.values()) == {NEAR_DUPLICATE}
 
-
-def test_languages_run_through_a_map_function_in_any_order_give_the_same_output(tmp_path: Path, german: list[str],
-                                                                                  shared_data: Path) -> None:
-    # What `curate run` does under Ray (one task per language): here the map runs the languages
-    # in reverse order in this process, and the files must equal a run language by language.
-    french = (shared_data / "ntrex128" / "newstest2019-ref.fra.txt").read_text(encoding="utf-8").splitlines()
-    outs = {}
-    for name, map_fn in [("serial", None), ("mapped", lambda fn, items: [fn(x) for x in items[::-1]][::-1])]:
-        out = tmp_path / name
-        u1, u2 = _corpus(german)
-        _write_part(out, "u1", u1)
-        _write_part(out, "u2", u2)
-        _write_part(out, "u1", [("fr1", _doc(french, 0, 40)), ("fr2", _doc(french, 0, 40))], lang="fr")
-        summary = DedupPhase(out, DedupConfig()).run(map_fn)
-        assert [s.language for s in summary.languages] == ["de", "fr"]
-        assert [s.near_duplicates for s in summary.languages] == [2, 1]
-        outs[name] = {str(p.relative_to(out)): pq.read_table(p) for p in sorted(out.glob("[dr]*/**/*.parquet"))}
-    assert outs["serial"].keys() == outs["mapped"].keys() and len(outs["serial"]) == 5
-    assert all(outs["serial"][k].equals(outs["mapped"][k]) for k in outs["serial"])

@@ -223,26 +223,3 @@ def test_records_lost_after_commit_are_reported_against_the_ledger(demo):
     expected = Ledger(out).get(unit).n_rows
     assert (f"curate: warning: unit {unit} ({Ledger(out).get(unit).uri}): the ledger says {expected} records, "
             f"its files hold {expected - 1}") in proc.stderr
-
-
-def test_stats_built_through_a_map_function_equal_the_serial_build(demo, tmp_path):
-    # Under Ray, `curate run` computes the per-file stats in tasks; the tables must not change.
-    import shutil
-
-    from curation.stats_build import FILES_PER_TASK, build_stats, output_files
-
-    out, ref = tmp_path / "out", tmp_path / "ref"
-    for d in (out, ref):
-        shutil.copytree(demo[0], d)
-        shutil.rmtree(d / "stats" / "_cache")
-    calls = []
-
-    def backwards(fn, items):
-        calls.append(len(items))
-        return [fn(x) for x in items[::-1]][::-1]
-
-    mapped = build_stats(out, map_fn=backwards)
-    assert calls == [-(-len(output_files(out)) // FILES_PER_TASK)]
-    serial = build_stats(ref)
-    for name in ("funnel", "languages", "histograms", "thresholds"):
-        pd.testing.assert_frame_equal(getattr(mapped, name), getattr(serial, name))

@@ -104,22 +104,16 @@ def _run_locked(args: argparse.Namespace, cfg: PipelineConfig, pipeline: Any, st
         bar.close()
     print(f"done: {summary.units_done} units ({summary.units_skipped} skipped), {summary.rows} records, "
           f"{summary.kept} kept, {summary.rejected} rejected -> {summary.out}", file=sys.stderr)
-    map_fn = None
-    if cfg.runner.kind == "ray":  # the post-commit phases spread their languages/files over the CPUs
-        from curation.runners.ray_map import ray_map
-
-        map_fn = ray_map
     if cfg.pipeline == "web" and cfg.dedup.enabled:  # post-commit dedup phase (dedup/phase.py)
         from dedup.phase import DedupPhase
 
         # The phase decides per language (dedup.ray_min_docs) what runs on Ray.
-        print(DedupPhase(summary.out, cfg.dedup, use_ray=cfg.runner.kind == "ray").run(map_fn).line(),
-              file=sys.stderr)
+        print(DedupPhase(summary.out, cfg.dedup, use_ray=cfg.runner.kind == "ray").run().line(), file=sys.stderr)
     if hasattr(pipeline, "finalize"):
         pipeline.finalize(cfg, summary.out)
     from curation.stats_build import build_after_run  # keep last: after every post-commit phase
 
-    build_after_run(cfg, summary.out, map_fn)
+    build_after_run(cfg, summary.out)
     return 0
 
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 
@@ -46,9 +45,6 @@ class RunSummary:
 
 
 ProgressFn = Callable[[LedgerEntry], None]
-# ``map_fn(fn, items) -> [fn(x) for x in items]``, possibly in parallel (the Ray runner's
-# ``ray_map``): how the post-commit phases spread independent items over a cluster.
-MapFn = Callable[[Callable[[Any], Any], Sequence[Any]], list[Any]]
 # Reads one unit (uri, unit_id) into chunks; None means the WARC reader with ``cfg.read``.
 # Must be picklable (a module-level function or functools.partial) for the Ray runner.
 Reader = Callable[[str, str], Iterator[pa.Table]]
