@@ -197,6 +197,10 @@ def main(argv: list[str] | None = None) -> int:
         # Ours: a real `curate run` with the local runner.
         base = load_config_dict(args.config)
         cfg_dict = config_with(base, langid=args.langid)
+        # Not extraction: the URL filter rejects before extracting (no text to score), and the
+        # post-commit dedup phase rejects copies and cuts repeated spans out of the texts.
+        cfg_dict.setdefault("url_filter", {})["enabled"] = False
+        cfg_dict.setdefault("dedup", {})["enabled"] = False
         cfg = parsed(cfg_dict)
         out = args.keep or tmp / "out"
         print(f"ours: curate run (local runner, langid {'on' if args.langid else 'off'}) -> {out}", file=sys.stderr)
@@ -294,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
 - command: `{command_line()}`
 - input: `{args.warc.name}` ({scope}), gold `{args.gold.name}`
 - ours: `curate run` with the local runner, `{args.config.relative_to(args.config.parents[2])}` with
-  `langid.enabled: {str(args.langid).lower()}`; every output row's `text` is scored (language-ID
+  `langid.enabled: {str(args.langid).lower()}`, `url_filter.enabled: false`, `dedup.enabled: false`
+  (neither is extraction); every output row's `text` is scored (language-ID
   rejections keep their text and are scored, so they never count against extraction)
 - plain: `trafilatura.extract(html, **trafilatura_options(cfg.extract))` =
   `{options}`, on the `_html` column of `curation.io.warc.iter_rows` (the pipeline's own reader

@@ -58,7 +58,9 @@ class ExtractStage(Stage):
 
     def process(self, batch: pa.Table) -> pa.Table:
         assert self._pool is not None
-        html = batch.column(schema.HTML).to_pylist()
+        # As UTF-8 bytes (zero-copy cast): no decoding here and no re-encoding when the batch is
+        # pickled to the child, which decodes each page once (filters/extract_child.py).
+        html = batch.column(schema.HTML).cast(pa.large_binary()).to_pylist()
         texts = batch.column("text").to_pylist()
         active = active_mask(batch)
         todo = [i for i, (h, ok) in enumerate(zip(html, active)) if ok and h is not None]

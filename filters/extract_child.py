@@ -8,7 +8,7 @@ from typing import Any
 from curation.child import serve
 
 
-def make_extractor(options: dict[str, Any]) -> Callable[[str], str | None]:
+def make_extractor(options: dict[str, Any]) -> Callable[[str | bytes], str | None]:
     """``options`` as built by :func:`filters.extract.child_options`."""
     import trafilatura
 
@@ -18,7 +18,11 @@ def make_extractor(options: dict[str, Any]) -> Callable[[str], str | None]:
         install()
     kwargs = options["trafilatura"]
 
-    def extract(html: str) -> str | None:
+    def extract(html: str | bytes) -> str | None:
+        # Bytes are the UTF-8 of an Arrow string column: decoded here, never by trafilatura's
+        # own charset guessing, so it sees the text the reader decoded.
+        if isinstance(html, bytes):
+            html = html.decode("utf-8")
         return trafilatura.extract(html, **kwargs)
 
     return extract

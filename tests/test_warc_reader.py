@@ -130,3 +130,34 @@ def test_fsspec_urls_are_read_like_local_files(warc_dir):
     remote = rows_of(uri)
     assert [r["warc_record_id"] for r in remote] == [r["warc_record_id"] for r in local]
     assert [r[schema.HTML] for r in remote] == [r[schema.HTML] for r in local]
+
+
+def test_read_unit_tables_equal_tables_of_the_decoded_text_for_every_shared_warc(warc_dir):
+    # read_unit hands UTF-8 payloads to Arrow as their bytes; the string column must be the
+    # same as one built from the decoded text, whatever the page's charset.
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        fast = pa.concat_tables(list(read_unit(str(path), "u", CFG))).drop_columns([schema.UNIT_TOTAL])
+        slow = schema.from_rows(list(iter_rows(str(path), "u", CFG))).drop_columns([schema.UNIT_TOTAL])
+        assert fast.equals(slow), path.name
+
+
+def test_utf8_html_is_bytes_only_where_the_payload_is_exactly_utf8(warc_dir):
+    charsets = Counter()
+    for row in iter_rows(str(warc_dir / "clueweb09-ja-excerpt.warc.gz"), "u", CFG, utf8_html=True):
+        html = row.get(schema.HTML)
+        if html is not None:
+            charsets[(row["charset"], type(html).__name__)] += 1
+    # The Japanese excerpt is not UTF-8: its pages stay decoded text.
+    assert charsets and all(kind == "str" for (codec, kind) in charsets if codec != "utf-8")
+    assert any(codec != "utf-8" for codec, _ in charsets)
+    pages = [r for r in iter_rows(str(warc_dir / "wget-en-0000.warc.gz"), "u", CFG, utf8_html=True)
+             if r.get(schema.HTML) is not None]
+    assert pages and all(isinstance(r[schema.HTML], bytes) for r in pages if r["charset"] == "utf-8")
+
+
+def test_a_bom_or_a_replaced_byte_is_not_exact():
+    from curation.io.payload import decode_text_exact
+
+    assert decode_text_exact("é".encode(), "text/html; charset=utf-8")[3] is True
+    assert decode_text_exact(b"\xef\xbb\xbf<p>x", "text/html")[2:] == ("bom", False)
+    assert decode_text_exact(b"<p>\xff\xfe caf\xe9", "text/html; charset=utf-8")[3] is False

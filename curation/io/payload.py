@@ -143,22 +143,30 @@ def meta_charset(body: bytes) -> str | None:
 
 def decode_text(body: bytes, content_type: str | None) -> tuple[str, str, str]:
     """Return (text, codec, source) with source one of bom/header/meta/detected/fallback."""
+    text, codec, source, _ = decode_text_exact(body, content_type)
+    return text, codec, source
+
+
+def decode_text_exact(body: bytes, content_type: str | None) -> tuple[str, str, str, bool]:
+    """``decode_text`` plus whether ``body`` decoded strictly (no byte replaced): then, with
+    codec utf-8, ``body`` is exactly the UTF-8 encoding of the text, and the reader hands the
+    bytes on instead of encoding the text again (Arrow stores strings as UTF-8)."""
     if body.startswith(codecs.BOM_UTF8):
-        return body[3:].decode("utf-8", "replace"), "utf-8", "bom"
+        return body[3:].decode("utf-8", "replace"), "utf-8", "bom", False
     for source, declared in (("header", header_charset(content_type)), ("meta", meta_charset(body))):
         codec = _codec(declared)
         if codec is None:
             continue
         try:
-            return body.decode(codec), codec, source
+            return body.decode(codec), codec, source, True
         except (UnicodeDecodeError, LookupError):
             continue  # the declaration lies; try the next source
     try:
-        return body.decode("utf-8"), "utf-8", "detected"
+        return body.decode("utf-8"), "utf-8", "detected", True
     except UnicodeDecodeError:
         pass
     best = from_bytes(body[:65536]).best()
     if best is not None and best.encoding:
         codec = _codec(best.encoding) or best.encoding
-        return body.decode(codec, "replace"), codec, "detected"
-    return body.decode("utf-8", "replace"), "utf-8", "fallback"
+        return body.decode(codec, "replace"), codec, "detected", False
+    return body.decode("utf-8", "replace"), "utf-8", "fallback", False
