@@ -251,6 +251,11 @@ class DedupConfig(_Model):
     # phase of small runs (11 s for 29 languages, 1.7k pages; bench/RESULTS.md), while the
     # local path gives the same clusters (tests/test_lsh.py) in milliseconds at that size.
     ray_min_docs: int = Field(100_000, ge=0)
+    # Languages deduplicated at once in the driver (threads; 0: the driver's CPUs, at most 4).
+    # Each language touches only its own files, and the phase's heavy parts (Parquet I/O, the
+    # numba kernels) release the GIL: 2 threads took the 4-copy peer bench's phase from 3.9 to
+    # 2.4 s with identical files (bench/RESULTS.md); the driver was otherwise alone on one CPU.
+    threads: int = Field(0, ge=0)
 
 
 class PipelineConfig(_Model):

@@ -31,6 +31,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,7 +129,27 @@ class DedupPhase:
         return sorted(p.name.split("=", 1)[1] for p in (self.out / "data").glob("language=*") if p.is_dir())
 
     def run(self) -> DedupSummary:
-        return DedupSummary([self.run_language(lang) for lang in self.languages()])
+        """Every language. Languages planned here run ``dedup.threads`` at a time, largest first
+        (each touches only its own files: partition, plan, ledger and index directories);
+        languages that start a plan on Ray (``ray_min_docs``) run after them, one by one, since
+        that plan is itself spread over the cluster."""
+        langs = self.languages()
+        threads = self.cfg.threads or min(4, os.cpu_count() or 1)
+        if threads < 2 or len(langs) < 2 or self.cluster_fn is not cluster_local:
+            return DedupSummary([self.run_language(lang) for lang in langs])
+        sizes = {lang: self._new_docs(lang) for lang in langs}
+        on_ray = [lang for lang in langs if self.use_ray and sizes[lang] >= self.cfg.ray_min_docs]
+        here = sorted((lang for lang in langs if lang not in on_ray), key=lambda lang: -sizes[lang])
+        with ThreadPoolExecutor(threads) as pool:
+            done = dict(zip(here, pool.map(self.run_language, here)))
+        done.update((lang, self.run_language(lang)) for lang in on_ray)
+        return DedupSummary([done[lang] for lang in langs])
+
+    def _new_docs(self, lang: str) -> int:
+        """New documents (Parquet footers); 0 when a killed phase left a plan to resume."""
+        if (self.plan_dir(lang) / "plan.json").exists():
+            return 0
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in self._new_parts(lang))
 
     def _new_parts(self, lang: str) -> list[Path]:
         done = self.done_parts(lang)

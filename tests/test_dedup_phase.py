@@ -136,3 +136,22 @@ def test_duplicates_in_two_languages_of_one_unit_are_all_kept_in_rejected(tmp_pa
     assert len(kept) == 2 and len(rejected) == 2 and kept | set(rejected) == {"de1", "de2", "fr1", "fr2"}
     assert set(rejected.values()) == {NEAR_DUPLICATE}
 
+
+
+def test_languages_deduplicated_in_threads_give_the_files_of_one_at_a_time(tmp_path: Path, german: list[str],
+                                                                           shared_data: Path) -> None:
+    french = (shared_data / "ntrex128" / "newstest2019-ref.fra.txt").read_text(encoding="utf-8").splitlines()
+    outs = {}
+    for threads in (1, 2):
+        out = tmp_path / f"threads{threads}"
+        u1, u2 = _corpus(german)
+        _write_part(out, "u1", u1)
+        _write_part(out, "u2", u2)
+        fr = _doc(french, 0, 40)
+        _write_part(out, "u1", [("fr1", fr), ("fr2", fr), ("fr3", _doc(french, 100, 140))], lang="fr")
+        summary = DedupPhase(out, DedupConfig(threads=threads)).run()
+        assert [(s.language, s.documents, s.near_duplicates) for s in summary.languages] == [("de", 5, 2),
+                                                                                            ("fr", 3, 1)]
+        outs[threads] = {str(p.relative_to(out)): pq.read_table(p) for p in sorted(out.glob("[dr]*/**/*.parquet"))}
+    assert outs[1].keys() == outs[2].keys() and len(outs[1]) == 5
+    assert all(outs[1][k].equals(outs[2][k]) for k in outs[1])
