@@ -147,7 +147,9 @@ def test_web_demo_as_job_on_two_node_cluster(tmp_path: Path) -> None:
 
         # The pipeline's actors ran on both nodes (1 CPU each: extraction alone fills one node).
         actors = cluster.list_state("actors", detail=True)  # alive and dead
-        stage_nodes = {a["node_id"] for a in actors if "MapWorker" in (a.get("class_name") or "")}
+        # (the actor engine's _PoolActor; Ray Data's MapWorker under runner.engine: data)
+        stage_nodes = {a["node_id"] for a in actors
+                       if any(k in (a.get("class_name") or "") for k in ("_PoolActor", "MapWorker"))}
         assert stage_nodes <= {n["node_id"] for n in nodes}
         assert len(stage_nodes) == 2, [(a.get("class_name"), a.get("node_id")) for a in actors]
         assert not cluster.non_loopback_sockets()  # every address in use is 127.0.0.1
