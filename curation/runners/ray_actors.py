@@ -30,11 +30,10 @@ from curation.io.output import clear_scratch
 from curation.io.units import Unit, UnitTracker
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
-from curation.runners.local import apply_stage
 from curation.runners.ray_runner import (
     _Committer,
     _ray_args,
-    _write,
+    _StageActor,
     committer_count,
     group_batch_size,
     group_resources,
@@ -52,22 +51,11 @@ TASK_RETRIES = 5
 
 
 @ray.remote
-class _PoolActor:
-    """Runs one group's stages in order on every slice; the last pool also writes fragments."""
-
-    def __init__(self, stages: list[Stage], write_to: tuple[str, str] | None) -> None:
-        self.stages = stages
-        self.write_to = write_to
-        for stage in stages:
-            stage.setup()
-            stage._ready = True
+class _PoolActor(_StageActor):
+    """``_StageActor`` as a plain Ray actor: the driver calls ``process`` on the one it picks."""
 
     def process(self, batch: pa.Table) -> pa.Table:
-        for stage in self.stages:
-            batch = apply_stage(stage, batch)
-        if self.write_to:
-            return _write(batch, *self.write_to)
-        return batch
+        return self(batch)
 
 
 def slices(chunks: Iterator[pa.Table], size: int | None) -> Iterator[pa.Table]:
