@@ -1,7 +1,7 @@
 """Build ``OUT/stats/*.parquet`` from the files a run committed.
 
 Stats are derived from the committed files themselves, one cached summary per output file,
-keyed by the file's path, size and mtime. So they merge across work units and refresh runs
+keyed by the file's path, size and mtime (rows of one cache table, ``_cache/summaries.parquet``). So they merge across work units and refresh runs
 without bookkeeping: a unit redone by a later run rewrote its files (new fingerprint, new
 summary, that run's id), a post-commit phase that moves rows to ``rejected/`` (dedup) changed
 files that get re-summarised, and deleted files drop out. Any phase that changes output files
@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from curation.config import HIGH_RESOURCE, LOW_RESOURCE, PipelineConfig, StatsConfig
@@ -41,6 +42,8 @@ from curation.stats_thresholds import collect_thresholds
 
 STATS = "stats"
 CACHE = "_cache"
+CACHE_FILE = "summaries.parquet"
+FINGERPRINT = ["path", "size", "mtime_ns", "settings"]
 SETTINGS = "_settings.json"
 REPO = Path(__file__).resolve().parents[1]
 
@@ -150,7 +153,7 @@ def _lengths(table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
 
 
 def stats_columns(schema: pa.Schema, tokens: bool) -> list[str]:
-    """The columns ``file_stats`` reads: the text (the largest column by far) only when tokens
+    """The columns the stats read from a file: the text (the largest column by far) only when tokens
     are counted or a length column is missing; never the MinHash signatures."""
     names = set(schema.names)
     want = {"language", "reject_reason", "n_chars", "n_words", *signal_columns(schema)}
@@ -169,37 +172,61 @@ def count_tokens(texts: list[str | None], tokenizer: Any) -> np.ndarray:
     return out
 
 
-def file_stats(path: Path, settings: StatsSettings, tokenizer: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Funnel rows and histogram rows of one output file."""
-    table = pq.read_table(path, columns=stats_columns(pq.read_schema(path), tokenizer is not None))
+def _file_rows(path: Path, index: int, tokenizer: Any) -> pa.Table:
+    """One file's rows as stats count them: file index, resolved language, reason, lengths,
+    tokens and the signal columns (as float64)."""
+    pf = pq.ParquetFile(path)
+    table = pf.read(columns=stats_columns(pf.schema_arrow, tokenizer is not None))
     n = table.num_rows
-    if "language" in table.column_names:
-        languages = table.column("language").to_pylist()
-    else:
-        languages = [None] * n
+    names = table.column_names
+    language = table.column("language") if "language" in names else pa.nulls(n, pa.string())
     if path.parent.name.startswith("language="):  # kept files: the partition names the language
-        part = path.parent.name.split("=", 1)[1]
-        languages = [lang or part for lang in languages]
-    languages = [lang or UNDETERMINED_LANGUAGE for lang in languages]
-    reasons = table.column("reject_reason").to_pylist() if "reject_reason" in table.column_names else [None] * n
+        language = pc.fill_null(language, path.parent.name.split("=", 1)[1])
+    language = pc.fill_null(language, UNDETERMINED_LANGUAGE)
+    reason = table.column("reject_reason") if "reject_reason" in names else pa.nulls(n, pa.string())
     chars, words = _lengths(table)
     tokens = None
     if tokenizer is not None:
-        texts = table.column("text").to_pylist() if "text" in table.column_names else [None] * n
+        texts = table.column("text").to_pylist() if "text" in names else [None] * n
         tokens = count_tokens(texts, tokenizer)
-    df = pd.DataFrame({"language": languages, "reason": reasons, "docs": 1, "chars": chars, "words": words,
-                       "tokens": tokens if tokens is not None else np.zeros(n, dtype=np.int64)})
-    funnel = (df.assign(reason=df["reason"].fillna(""))
-              .groupby(["language", "reason"], as_index=False)[MEASURES].sum())
-    funnel["reason"] = _nulls(funnel["reason"])
-    funnel["stage"] = [stage_of(r) for r in funnel["reason"]]
-    if tokens is None:
-        funnel["tokens"] = pd.array([pd.NA] * len(funnel), dtype="Int64")
-    status = np.where(pd.isna(np.array(reasons, dtype=object)), "kept", "rejected")
-    # (language, status) as one integer code, so each signal is one np.unique (pandas per signal is slow).
-    groups, group_code = np.unique(np.char.add(np.array(languages, dtype=str), "\x1f" + status), return_inverse=True)
-    cols: dict[str, list] = {k: [] for k in [*HIST_KEYS, "count"]}
+    cols: dict[str, Any] = {
+        "_file": pa.array(np.full(n, index, dtype=np.int32)), "language": language.cast(pa.string()),
+        "reason": reason.cast(pa.string()), "chars": chars, "words": words,
+        "tokens": tokens if tokens is not None else np.zeros(n, dtype=np.int64)}
     for signal in signal_columns(table.schema):
+        cols[signal] = table.column(signal).cast(pa.float64())
+    return pa.table(cols)
+
+
+def summarise(paths: list[Path], settings: StatsSettings, tokenizer: Any = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funnel rows and histogram rows of many output files, each row tagged with its file's
+    position in ``paths`` (``_file``).
+
+    All files are counted in one group-by: a run commits hundreds of small files (one per unit
+    and language), and a pandas group-by per file cost more than the counting itself."""
+    if not paths:
+        return pd.DataFrame(columns=["_file", "language", "reason", "stage", *MEASURES]), \
+            pd.DataFrame(columns=["_file", *HIST_KEYS, "count"])
+    table = pa.concat_tables([_file_rows(p, i, tokenizer) for i, p in enumerate(paths)],
+                             promote_options="permissive")
+    files = table.column("_file").to_numpy()
+    languages = np.array(table.column("language").to_pylist(), dtype=object)
+    rejected = pc.is_valid(table.column("reason")).to_numpy(zero_copy_only=False)
+    df = pd.DataFrame({"_file": files, "language": languages,
+                       "reason": table.column("reason").fill_null("").to_numpy(zero_copy_only=False),
+                       "docs": 1, "chars": table.column("chars").to_numpy(),
+                       "words": table.column("words").to_numpy(), "tokens": table.column("tokens").to_numpy()})
+    funnel = df.groupby(["_file", "language", "reason"], as_index=False, sort=False)[MEASURES].sum()
+    funnel["reason"] = _nulls(funnel["reason"])
+    stages = {r: stage_of(r) for r in set(funnel["reason"])}
+    funnel["stage"] = [stages[r] for r in funnel["reason"]]
+    if tokenizer is None:
+        funnel["tokens"] = pd.array([pd.NA] * len(funnel), dtype="Int64")
+    # (file, language, status) as one integer code, so each signal is one np.unique.
+    lang_names, lang_code = np.unique(languages.astype(str), return_inverse=True)
+    group_code = (files.astype(np.int64) * len(lang_names) + lang_code) * 2 + rejected
+    cols: dict[str, list] = {k: [] for k in ["_file", *HIST_KEYS, "count"]}
+    for signal in table.column_names[6:]:
         values = table.column(signal).to_numpy(zero_copy_only=False).astype(np.float64)
         ok = np.isfinite(values)
         if not ok.any():
@@ -208,14 +235,14 @@ def file_stats(path: Path, settings: StatsSettings, tokenizer: Any = None) -> tu
         width = len(edges) + 1  # bins -1 .. len(edges)-1
         keys, counts = np.unique(group_code[ok] * width + bin_index(values[ok], edges) + 1, return_counts=True)
         for key, count in zip(keys.tolist(), counts.tolist()):
-            lang, st = str(groups[key // width]).split("\x1f")
-            b = key % width - 1
-            lo, hi = bin_bounds(b, edges)
-            for k, v in zip(cols, (signal, lang, st, b, lo, hi, count)):
+            group, b = divmod(key, width)
+            fl, st = divmod(group, 2)
+            f, lang = divmod(fl, len(lang_names))
+            lo, hi = bin_bounds(b - 1, edges)
+            row = (f, signal, str(lang_names[lang]), "rejected" if st else "kept", b - 1, lo, hi, count)
+            for k, v in zip(cols, row):
                 cols[k].append(v)
-    hist_rows = pd.DataFrame(cols)
-    hist = pd.DataFrame(hist_rows, columns=[*HIST_KEYS, "count"])
-    return funnel, hist
+    return funnel, pd.DataFrame(cols)
 
 
 def _nulls(col: pd.Series) -> pd.Series:
@@ -231,12 +258,6 @@ def output_files(out: Path) -> list[Path]:
     return sorted(out.glob("data/**/*.parquet")) + sorted(out.glob("rejected/**/*.parquet"))
 
 
-def _fingerprint(path: Path, out: Path, settings_key: str) -> dict[str, Any]:
-    st = path.stat()
-    return {"path": str(path.relative_to(out)), "size": st.st_size, "mtime_ns": st.st_mtime_ns,
-            "settings": settings_key}
-
-
 def _write_atomic(df: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
@@ -244,26 +265,69 @@ def _write_atomic(df: pd.DataFrame, path: Path) -> None:
     os.replace(tmp, path)
 
 
-def cached_file_stats(path: Path, out: Path, settings: StatsSettings, settings_key: str,
-                      tokenizer_loader: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """``file_stats`` through a cache entry under ``OUT/stats/_cache`` keyed by the fingerprint."""
-    rel = str(path.relative_to(out))
-    stem = hashlib.blake2b(rel.encode(), digest_size=10).hexdigest()
-    cache = out / STATS / CACHE
-    meta_path = cache / f"{stem}.json"
-    fp = _fingerprint(path, out, settings_key)
+def _fingerprints(files: list[Path], out: Path, settings_key: str) -> pd.DataFrame:
+    rows = []
+    for p in files:
+        st = p.stat()
+        rows.append((str(p.relative_to(out)), st.st_size, st.st_mtime_ns, settings_key))
+    return pd.DataFrame(rows, columns=FINGERPRINT)
+
+
+def _load_cache(out: Path) -> pd.DataFrame | None:
     try:
-        if json.loads(meta_path.read_text()) == fp:
-            return pd.read_parquet(cache / f"{stem}.funnel.parquet"), pd.read_parquet(cache / f"{stem}.hist.parquet")
+        return pd.read_parquet(out / STATS / CACHE / CACHE_FILE)
     except (OSError, ValueError):
-        pass
-    funnel, hist = file_stats(path, settings, tokenizer_loader())
-    _write_atomic(funnel, cache / f"{stem}.funnel.parquet")
-    _write_atomic(hist, cache / f"{stem}.hist.parquet")
-    tmp = meta_path.with_name(f".{meta_path.name}.tmp-{os.getpid()}")
-    tmp.write_text(json.dumps(fp))
-    os.replace(tmp, meta_path)  # written last: a half-written entry is never trusted
+        return None
+
+
+def cached_summaries(files: list[Path], out: Path, settings: StatsSettings, settings_key: str,
+                     tokenizer_loader: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Funnel and histogram rows of ``files`` (tagged with ``path``), summarising only the files
+    whose (path, size, mtime, settings) fingerprint is not in ``OUT/stats/_cache``.
+
+    The cache is one table, rewritten whole and atomically when anything changed: a file's
+    summary rows plus a ``file`` marker row (an empty file has no other row). Entries of files
+    that no longer exist are dropped."""
+    fps = _fingerprints(files, out, settings_key)
+    cache = _load_cache(out)
+    keep = cache.merge(fps, on=FINGERPRINT) if cache is not None and set(FINGERPRINT) <= set(cache.columns) \
+        else None
+    done = set(keep.loc[keep["kind"] == "file", "path"]) if keep is not None else set()
+    todo = [i for i, rel in enumerate(fps["path"]) if rel not in done]
+    parts = [keep[keep["path"].isin(done)]] if keep is not None else []
+    if todo:
+        funnel, hist = summarise([files[i] for i in todo], settings, tokenizer_loader())
+        new_fps = fps.iloc[todo].reset_index(drop=True)
+        marker = new_fps.assign(kind="file")
+        parts += [marker,
+                  new_fps.iloc[funnel.pop("_file").to_numpy()].reset_index(drop=True).join(funnel).assign(kind="funnel"),
+                  new_fps.iloc[hist.pop("_file").to_numpy(dtype=np.int64)].reset_index(drop=True).join(hist)
+                  .assign(kind="hist")]
+    rows = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(not p.empty for p in parts) \
+        else pd.DataFrame(columns=[*FINGERPRINT, "kind"])
+    if todo or cache is None or len(rows) != len(cache):
+        _write_cache(out, rows)
+    funnel_rows = rows[rows["kind"] == "funnel"]
+    hist_rows = rows[rows["kind"] == "hist"]
+    funnel = pd.DataFrame({c: funnel_rows[c] if c in funnel_rows else pd.Series(dtype=object)
+                           for c in ["path", "language", "reason", "stage", *MEASURES]}).reset_index(drop=True)
+    hist = pd.DataFrame({c: hist_rows[c] if c in hist_rows else pd.Series(dtype=object)
+                         for c in ["path", *HIST_KEYS, "count"]}).reset_index(drop=True)
     return funnel, hist
+
+
+def _write_cache(out: Path, rows: pd.DataFrame) -> None:
+    cache = out / STATS / CACHE
+    rows = rows.copy()
+    for c in ("language", "reason", "stage", "signal", "status"):
+        if c in rows:
+            rows[c] = rows[c].astype(object)
+    if "tokens" in rows:
+        rows["tokens"] = rows["tokens"].astype("Int64")
+    _write_atomic(rows, cache / CACHE_FILE)
+    for p in cache.glob("[!.]*"):  # summaries of an older layout (one set of files per output file)
+        if p.name != CACHE_FILE:
+            p.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- merge
@@ -339,18 +403,12 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
     key = settings.key()
     loader = _tokenizer_loader(settings)
     runs = {e.unit_id: e.run_id for e in Ledger(root).entries().values()}
-    funnels, hists = [], []
-    files = output_files(root)
-    for path in files:
-        funnel, hist = cached_file_stats(path, root, settings, key, loader)
-        m = _UNIT_RE.search(path.name)
-        unit_id = m.group(1) if m else None
-        funnel = funnel.assign(unit_id=unit_id, run_id=runs.get(unit_id) if unit_id else None)
-        funnels.append(funnel)
-        hists.append(hist)
-    _prune_cache(root, files)
+    funnel, hist = cached_summaries(output_files(root), root, settings, key, loader)
+    units = {p: (m.group(1) if (m := _UNIT_RE.search(p)) else None) for p in set(funnel["path"])}
+    unit_ids = [units[p] for p in funnel.pop("path")]
+    funnel = funnel.assign(unit_id=unit_ids, run_id=[runs.get(u) if u else None for u in unit_ids])
+    hist = hist.drop(columns="path")
     funnel_cols = [*FUNNEL_KEYS, *MEASURES]
-    funnel = pd.concat(funnels, ignore_index=True) if funnels else pd.DataFrame(columns=funnel_cols)
     if not funnel.empty:
         key_cols = [c for c in FUNNEL_KEYS]
         funnel = (funnel.assign(**{c: funnel[c].fillna("") for c in key_cols})
@@ -363,8 +421,6 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
     funnel["tokens"] = funnel["tokens"].astype("Int64")
     for c in ("docs", "chars", "words"):
         funnel[c] = funnel[c].astype("int64")
-    hist = pd.concat([h for h in hists if not h.empty], ignore_index=True) if any(not h.empty for h in hists) \
-        else pd.DataFrame(columns=[*HIST_KEYS, "count"])
     if not hist.empty:
         hist = hist.groupby(HIST_KEYS, as_index=False)["count"].sum().sort_values(
             ["signal", "language", "status", "bin"]).reset_index(drop=True)
@@ -376,13 +432,6 @@ def build_stats(out: str | Path, settings: StatsSettings | None = None,
     stats = Stats(funnel=funnel, languages=language_totals(funnel), histograms=hist, thresholds=thresholds)
     write_stats(root, stats, settings, config)
     return stats
-
-
-def _prune_cache(root: Path, files: list[Path]) -> None:
-    live = {hashlib.blake2b(str(p.relative_to(root)).encode(), digest_size=10).hexdigest() for p in files}
-    for p in (root / STATS / CACHE).glob("*"):
-        if p.name.split(".", 1)[0].lstrip(".") not in live:
-            p.unlink(missing_ok=True)
 
 
 def write_stats(root: Path, stats: Stats, settings: StatsSettings, config: Mapping[str, Any] | None) -> None:

@@ -223,3 +223,41 @@ def test_records_lost_after_commit_are_reported_against_the_ledger(demo):
     expected = Ledger(out).get(unit).n_rows
     assert (f"curate: warning: unit {unit} ({Ledger(out).get(unit).uri}): the ledger says {expected} records, "
             f"its files hold {expected - 1}") in proc.stderr
+
+
+def test_files_summarised_together_give_each_file_its_own_rows(demo):
+    """All missing files are counted in one group-by; the rows must be those of each file alone."""
+    from curation.stats_build import StatsSettings, output_files, summarise
+
+    files = output_files(demo[0])
+    assert len(files) > 5
+    together = summarise(files, StatsSettings())
+    alone = [summarise([f], StatsSettings()) for f in files]
+    for k, key in ((0, ["_file", "language", "reason"]), (1, ["_file", "signal", "language", "status", "bin"])):
+        got = together[k].sort_values(key).reset_index(drop=True)
+        want = pd.concat([a[k].assign(_file=i) for i, a in enumerate(alone)], ignore_index=True)
+        want = want.sort_values(key).reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, want, check_dtype=False)
+
+
+def test_a_rebuild_summarises_only_the_file_that_changed(demo, monkeypatch):
+    from curation import stats_build
+
+    out = demo[0]
+    before = build_stats(out).histograms
+    victim = max(out.glob("data/language=*/*.parquet"), key=lambda p: pq.read_metadata(p).num_rows)
+    pq.write_table(pq.read_table(victim), victim)  # same rows, new mtime
+    seen: list[list[Path]] = []
+    real = stats_build.summarise
+
+    def spy(paths, *args, **kwargs):
+        seen.append(list(paths))
+        return real(paths, *args, **kwargs)
+
+    monkeypatch.setattr(stats_build, "summarise", spy)
+    after = build_stats(out).histograms
+    assert seen == [[victim]]
+    pd.testing.assert_frame_equal(after, before)
+    build_stats(out)
+    assert seen == [[victim]]  # nothing changed: everything from the cache
+    assert [p.name for p in (out / "stats" / "_cache").iterdir()] == ["summaries.parquet"]
