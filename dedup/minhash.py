@@ -23,7 +23,7 @@ import numpy as np
 
 from dedup.hashing import combine_rows, fmix64
 from dedup.kernels import minhash_affine64, minhash_legacy
-from dedup.normalize import normalize
+from dedup.normalize import normalize_many
 from dedup.shingles import batch_shingle_hashes
 
 Scheme = Literal["legacy", "affine64"]
@@ -113,7 +113,7 @@ class MinHasher:
         out = np.empty((len(texts), self.num_perm), dtype=np.uint64)
         for lo in range(0, len(texts), batch):
             hi = min(len(texts), lo + batch)
-            hashes, offsets = batch_shingle_hashes([normalize(texts[i]) for i in range(lo, hi)],
+            hashes, offsets = batch_shingle_hashes(normalize_many([texts[i] for i in range(lo, hi)]),
                                                    [languages[i] for i in range(lo, hi)], self.ngram)
             out[lo:hi] = self.from_hashes(hashes, offsets)
         return out

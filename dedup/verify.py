@@ -20,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dedup.lsh import estimated_jaccard
-from dedup.normalize import normalize
+from dedup.normalize import normalize_many
 from dedup.shingles import batch_shingle_hashes
 
 
@@ -34,7 +34,7 @@ def shingle_sets(texts: Sequence[str | None], languages: Sequence[str | None], n
     first: dict[tuple[str, str | None], int] = {}
     slot = [first.setdefault((t or "", lang), len(first)) for t, lang in zip(texts, languages)]
     keys = list(first)
-    hashes, offsets = batch_shingle_hashes([normalize(t) for t, _ in keys], [lang for _, lang in keys], ngram)
+    hashes, offsets = batch_shingle_hashes(normalize_many([t for t, _ in keys]), [lang for _, lang in keys], ngram)
     sets = [np.unique(hashes[offsets[k]:offsets[k + 1]]) for k in range(len(keys))]
     return [sets[k] for k in slot]
 

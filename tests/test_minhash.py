@@ -54,6 +54,20 @@ def test_normalisation_table_over_its_planes_equals_the_table_over_all_of_unicod
     assert _table() == _table((range(sys.maxunicode + 1),))
 
 
+def test_batch_normalisation_equals_the_one_text_reference_on_every_code_point_and_real_text(shared_data) -> None:
+    """``normalize_many`` (Arrow RE2 kernels) must give exactly ``normalize``'s text, or
+    signatures and the cross-run index would change with the code path."""
+    from dedup.normalize import PLANES, normalize_many
+
+    every = "".join(chr(cp) for r in PLANES for cp in r if not 0xD800 <= cp <= 0xDFFF)  # no lone surrogates in Arrow
+    texts: list[str | None] = [every[i:i + 4000] for i in range(0, len(every), 4000)]
+    texts += [" \u1680a\u2028\n\u2029 b \n\n", "a \u1680 b\u3000\u3000c\t\td", "", None, "\n \n"]
+    for lang in ("ar", "de", "el", "he", "ja", "ko", "ru", "th", "vi", "zh"):
+        lines = (shared_data / "sentences" / f"{lang}.txt").read_text(encoding="utf-8").splitlines()[:200]
+        texts += ["\n".join(lines[i:i + 10]) for i in range(0, len(lines), 10)]
+    assert normalize_many(texts) == [normalize(t or "") for t in texts]
+
+
 def test_equivalent_texts_have_identical_signatures() -> None:
     hasher = MinHasher()
     a, b = hasher.signatures(["Élan vital, 1907: Bergson's book!", "elan VITAL 1908 bergson s book"], ["fr", "fr"])
