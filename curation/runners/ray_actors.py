@@ -27,14 +27,12 @@ import pyarrow as pa
 import ray
 
 from curation.io.output import clear_scratch
-from curation.io.units import Unit, UnitTracker
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
 from curation.runners.ray_runner import (
-    _Committer,
+    Commits,
     _ray_args,
     _StageActor,
-    committer_count,
     group_batch_size,
     group_resources,
     group_stages,
@@ -99,13 +97,9 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
         cls = _PoolActor.options(max_restarts=-1, max_task_retries=TASK_RETRIES,  # type: ignore[attr-defined]
                                  **_ray_args(need))
         pools.append(_Pool([cls.remote(group, write_to) for _ in range(size)]))
-    committers = [_Committer.options(num_cpus=0, max_restarts=-1, max_task_retries=5).remote()  # type: ignore[attr-defined]
-                  for _ in range(committer_count(sum(sizes)))]
+    commits = Commits(ctx, summary, progress, partition, sum(sizes))
     try:
-        units = {u.unit_id: u for u in ctx.plan.todo}
-        tracker = UnitTracker()
         in_flight: dict[Any, list[tuple[int, int]]] = {}  # final ref -> (pool, actor) per hop
-        commits: dict[Any, Unit] = {}
         limit = IN_FLIGHT_PER_ACTOR * len(pools[0].actors)
 
         def submit(batch: pa.Table) -> None:
@@ -121,14 +115,8 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
         def settle(ref: Any) -> None:
             for p, a in in_flight.pop(ref):
                 pools[p].load[a] -= 1
-            table = ray.get(ref)
-            for report in table.to_pylist():
-                if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
-                    unit = units[report["unit_id"]]
-                    committer = committers[len(tracker.completed) % len(committers)]
-                    commits[committer.commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
-                                                    ctx.cfg.output.compression, ctx.cfg.output.compression_level,
-                                                    partition)] = unit
+            for report in ray.get(ref).to_pylist():
+                commits.report(report)
 
         def drain(block: bool, until: int = 0) -> None:
             """Settle finished slices: at least down to ``until`` in flight when ``block``."""
@@ -139,14 +127,7 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
                 settle(ready[0])
                 if block and len(in_flight) <= until:
                     break
-            if commits:
-                done, _ = ray.wait(list(commits), num_returns=len(commits), timeout=0)
-                for ref in done:
-                    commits.pop(ref)
-                    entry = ray.get(ref)
-                    summary.add(entry)
-                    if progress:
-                        progress(entry)
+            commits.collect(block=False)
 
         # Each slice goes through every pool whole, so a window-scoring stage anywhere means whole
         # chunks; else the first pool's batch size (later pools slice further inside the actor).
@@ -159,17 +140,10 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
                 submit(batch)
                 drain(block=False)
         drain(block=True)
-        for ref in list(commits):
-            commits.pop(ref)
-            entry = ray.get(ref)
-            summary.add(entry)
-            if progress:
-                progress(entry)
-        missing = set(units) - tracker.completed
-        if missing:
-            raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
+        commits.finish()
     finally:  # also when a stage fails: the pools' CPUs are free for whatever runs next
-        for actor in [a for pool in pools for a in pool.actors] + committers:
+        for actor in [a for pool in pools for a in pool.actors]:
             ray.kill(actor)
+        commits.kill()
     clear_scratch(ctx.out)
     return summary

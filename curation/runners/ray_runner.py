@@ -122,6 +122,51 @@ class _Committer:
         return commit_unit(*args)
 
 
+class Commits:
+    """Commit-on-complete, for both engines: fragment reports go to a ``UnitTracker``; a unit
+    whose rows have all been written goes to a committer actor (round robin); finished commits
+    go into the summary and the progress callback."""
+
+    def __init__(self, ctx: RunContext, summary: RunSummary, progress: ProgressFn | None, partition: str,
+                 workers: int) -> None:
+        self.ctx, self.summary, self.progress, self.partition = ctx, summary, progress, partition
+        self.committers = [_Committer.options(num_cpus=0, max_restarts=-1,  # type: ignore[attr-defined]
+                                              max_task_retries=5).remote() for _ in range(committer_count(workers))]
+        self.units = {u.unit_id: u for u in ctx.plan.todo}
+        self.tracker = UnitTracker()
+        self.pending: dict[Any, Unit] = {}
+
+    def report(self, report: dict[str, Any]) -> None:
+        if self.tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
+            unit, ctx = self.units[report["unit_id"]], self.ctx
+            committer = self.committers[len(self.tracker.completed) % len(self.committers)]
+            self.pending[committer.commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
+                                                 ctx.cfg.output.compression, ctx.cfg.output.compression_level,
+                                                 self.partition)] = unit
+
+    def collect(self, block: bool) -> None:
+        """Finished commits into the summary: all of them when ``block``, else those done now."""
+        if not self.pending:
+            return
+        ready, _ = ray.wait(list(self.pending), num_returns=len(self.pending), timeout=None if block else 0)
+        for ref in ready:
+            self.pending.pop(ref)
+            entry = ray.get(ref)
+            self.summary.add(entry)
+            if self.progress:
+                self.progress(entry)
+
+    def finish(self) -> None:
+        self.collect(block=True)
+        missing = set(self.units) - self.tracker.completed
+        if missing:
+            raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
+
+    def kill(self) -> None:
+        for actor in self.committers:
+            ray.kill(actor)
+
+
 def group_stages(stages: list[Stage], fuse: bool) -> list[list[Stage]]:
     """Consecutive CPU-only stages share a group when fusing; a GPU stage is always alone."""
     if not fuse:
@@ -250,7 +295,6 @@ def run_ray(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = 
 
 def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress: ProgressFn | None,
             reader: Reader | None, partition: str) -> RunSummary:
-    units = {u.unit_id: u for u in ctx.plan.todo}
     ds = ray.data.from_items([{"unit_id": u.unit_id, "uri": u.uri} for u in ctx.plan.todo],
                              override_num_blocks=len(ctx.plan.todo))
     read = reader or partial(read_unit, cfg=ctx.cfg.read)
@@ -275,37 +319,13 @@ def _stream(ctx: RunContext, stages: list[Stage], summary: RunSummary, progress:
     if not groups:
         ds = ds.map_batches(_write, fn_kwargs={"out": str(ctx.out), "run_id": ctx.run_id}, batch_size=None,
                             batch_format="pyarrow", num_cpus=0)
-    committers = [_Committer.options(num_cpus=0, max_restarts=-1, max_task_retries=5).remote()  # type: ignore[attr-defined]
-                  for _ in range(committer_count(sum(sizes)))]
-    tracker = UnitTracker()
-    pending: dict[Any, Unit] = {}
-
-    def collect(block: bool) -> None:
-        ready, _ = ray.wait(list(pending), num_returns=len(pending) if block else 1, timeout=None if block else 0)
-        for ref in ready:
-            pending.pop(ref)
-            entry = ray.get(ref)
-            summary.add(entry)
-            if progress:
-                progress(entry)
-
+    commits = Commits(ctx, summary, progress, partition, sum(sizes))
     # Block by block, without read-ahead: iter_rows() holds each block back until the next
     # one is ready, so a unit finished early would wait for the slowest unit to be committed.
-    reports = (r for b in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0)
-               for r in b.to_pylist())
-    for report in reports:
-        if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
-            unit = units[report["unit_id"]]
-            committer = committers[len(tracker.completed) % len(committers)]
-            ref = committer.commit.remote(str(ctx.out), unit, ctx.run_id, ctx.config_hash,
-                                          ctx.cfg.output.compression, ctx.cfg.output.compression_level, partition)
-            pending[ref] = unit
-        if pending:
-            collect(block=False)
-    if pending:
-        collect(block=True)
-    missing = set(units) - tracker.completed
-    if missing:
-        raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
+    for block in ds.iter_batches(batch_size=None, batch_format="pyarrow", prefetch_batches=0):
+        for report in block.to_pylist():
+            commits.report(report)
+        commits.collect(block=False)
+    commits.finish()
     clear_scratch(ctx.out)
     return summary
