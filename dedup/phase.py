@@ -137,19 +137,20 @@ class DedupPhase:
         threads = self.cfg.threads or min(4, os.cpu_count() or 1)
         if threads < 2 or len(langs) < 2 or self.cluster_fn is not cluster_local:
             return DedupSummary([self.run_language(lang) for lang in langs])
-        sizes = {lang: self._new_docs(lang) for lang in langs}
+        new = {lang: self._new_parts(lang) for lang in langs}
+        sizes = {lang: self._new_docs(lang, new[lang]) for lang in langs}
         on_ray = [lang for lang in langs if self.use_ray and sizes[lang] >= self.cfg.ray_min_docs]
         here = sorted((lang for lang in langs if lang not in on_ray), key=lambda lang: -sizes[lang])
         with ThreadPoolExecutor(threads) as pool:
-            done = dict(zip(here, pool.map(self.run_language, here)))
-        done.update((lang, self.run_language(lang)) for lang in on_ray)
+            done = dict(zip(here, pool.map(lambda lang: self.run_language(lang, new[lang]), here)))
+        done.update((lang, self.run_language(lang, new[lang])) for lang in on_ray)
         return DedupSummary([done[lang] for lang in langs])
 
-    def _new_docs(self, lang: str) -> int:
+    def _new_docs(self, lang: str, parts: list[Path]) -> int:
         """New documents (Parquet footers); 0 when a killed phase left a plan to resume."""
         if (self.plan_dir(lang) / "plan.json").exists():
             return 0
-        return sum(pq.ParquetFile(p).metadata.num_rows for p in self._new_parts(lang))
+        return sum(pq.ParquetFile(p).metadata.num_rows for p in parts)
 
     def _new_parts(self, lang: str) -> list[Path]:
         done = self.done_parts(lang)
@@ -157,13 +158,14 @@ class DedupPhase:
         return [p for p in parts if done.get(p.name) != _fingerprint(p)]
 
     # -- one language ------------------------------------------------------------------------
-    def run_language(self, lang: str) -> LanguageSummary:
+    def run_language(self, lang: str, new_parts: list[Path] | None = None) -> LanguageSummary:
+        """``new_parts``: the language's parts not yet deduplicated, when the caller listed them."""
         summary = LanguageSummary(lang)
         plan_json = self.plan_dir(lang) / "plan.json"
         if plan_json.exists():  # a killed phase: resume from its plan
             meta = json.loads(plan_json.read_text())
         else:
-            new = self._new_parts(lang)
+            new = self._new_parts(lang) if new_parts is None else new_parts
             if not new:
                 summary.skipped = True
                 return summary
