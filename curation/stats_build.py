@@ -1,10 +1,11 @@
 """Build ``OUT/stats/*.parquet`` from the files a run committed.
 
 Stats are derived from the committed files themselves, one cached summary per output file,
-keyed by the file's path, size and mtime (rows of one cache table, ``_cache/summaries.parquet``). So they merge across work units and refresh runs
-without bookkeeping: a unit redone by a later run rewrote its files (new fingerprint, new
-summary, that run's id), a post-commit phase that moves rows to ``rejected/`` (dedup) changed
-files that get re-summarised, and deleted files drop out. Any phase that changes output files
+keyed by the file's path, size and mtime (rows of one cache table, ``_cache/summaries.parquet``).
+So they merge across work units and refresh runs without bookkeeping: a unit redone by a
+later run rewrote its files (new fingerprint, new summary, that run's id), a post-commit phase
+that moves rows to ``rejected/`` (dedup) changed files that get re-summarised, and deleted
+files drop out. Any phase that changes output files
 calls :func:`build_stats` afterwards; ``curate run`` and ``curate stats`` do.
 
 Files written (long format, documented in the README):
