@@ -60,6 +60,11 @@ class RunnerConfig(_Model):
     # (Ray Data's streaming executor: read tasks spread reading over the cluster), or "auto":
     # actors up to 16 CPUs (one driver core reads for ~17-23 CPUs of stages), data above.
     engine: Literal["auto", "actors", "data"] = "auto"
+    # Actor engine: while more units remain than actors, an actor reads, processes and commits
+    # a whole unit itself (DataTrove's one-file-per-task model: no reading in the driver, no
+    # slices through the object store, no committer hop); the last units are sliced across
+    # all actors so none idles at the end. False: every unit is sliced (our measurement, bench/).
+    whole_units: bool = True
 
 
 class ReadConfig(_Model):

@@ -68,7 +68,7 @@ def test_ray_actor_killed_mid_run_is_restarted_and_output_is_unchanged(config, r
 
         def busy_extraction_actor():
             actors = fu.extraction_actors(driver)
-            busy = [a for a in actors if fu.cmdline(a).strip().endswith((".submit", ".process"))]
+            busy = [a for a in actors if fu.cmdline(a).strip().endswith((".submit", ".process", ".process_unit"))]
             return (busy or actors)[0] if actors else None
 
         victim = fu.wait_until(busy_extraction_actor, 60, "an extraction actor", driver)
@@ -80,7 +80,7 @@ def test_ray_actor_killed_mid_run_is_restarted_and_output_is_unchanged(config, r
         victim.kill()
 
         # The pool's actors have max_restarts=-1 and task retries: Ray starts a new actor and
-        # retries the slice that was running on the dead one.
+        # retries the slice (or the whole unit, runner.whole_units) that was running on the dead one.
         def replacement():
             return [a.pid for a in fu.extraction_actors(driver) if a.pid != victim_pid]
 

@@ -74,6 +74,23 @@ def test_ray_runner_gives_the_same_rows_as_the_local_runner(engine, local_out, s
     assert row_set(tmp_path) == row_set(local_out)
 
 
+def test_ray_runner_slicing_every_unit_gives_the_same_rows_as_the_local_runner(local_out, small_warcs, tmp_path):
+    """The actor engine with ``whole_units`` off: every unit read by the driver and sliced (the
+    default run above takes the first units whole)."""
+    run(config(small_warcs, tmp_path, runner="ray", runner_extra={"engine": "actors", "whole_units": False},
+               read={"chunk_rows": 7}, extract={"batch_size": 5}))
+    assert row_set(tmp_path) == row_set(local_out)
+
+
+def test_actors_take_whole_units_except_the_last_one_per_actor():
+    from curation.runners.ray_actors import whole_unit_flags
+
+    assert whole_unit_flags(5, 2) == [True, True, True, False, False]
+    assert whole_unit_flags(2, 2) == [False, False]
+    assert whole_unit_flags(1, 4) == [False]
+    assert whole_unit_flags(12, 2) == [True] * 10 + [False] * 2
+
+
 @pytest.mark.parametrize("engine", ["actors", "data"])
 def test_ray_runner_with_one_pool_per_stage_gives_the_same_rows(engine, local_out, small_warcs, tmp_path):
     import ray

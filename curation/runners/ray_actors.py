@@ -26,9 +26,12 @@ from typing import Any
 import pyarrow as pa
 import ray
 
-from curation.io.output import clear_scratch
+from curation.io.ledger import Ledger, LedgerEntry
+from curation.io.output import clear_scratch, commit_unit, write_fragments
+from curation.io.units import Unit
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
+from curation.runners.local import apply_stage
 from curation.runners.ray_runner import (
     Commits,
     _ray_args,
@@ -50,10 +53,25 @@ TASK_RETRIES = 5
 
 @ray.remote
 class _PoolActor(_StageActor):
-    """``_StageActor`` as a plain Ray actor: the driver calls ``process`` on the one it picks."""
+    """``_StageActor`` as a plain Ray actor: the driver calls ``process`` on the one it picks,
+    or ``process_unit`` for a whole unit when the pool is the only one."""
 
     def process(self, batch: pa.Table) -> pa.Table:
         return self(batch)
+
+    def process_unit(self, unit: Unit, read: Reader, commit: tuple[Any, ...]) -> LedgerEntry:
+        """Read, process (chunk by chunk, as the local runner does), write fragments and commit
+        one unit. A retry after the actor died redoes it (same fragment names, same files),
+        unless its commit was already done."""
+        out, run_id = self.write_to  # type: ignore[misc]
+        existing = Ledger(out).get(unit.unit_id)
+        if existing is not None and existing.run_id == run_id:
+            return existing
+        for chunk in read(unit.uri, unit.unit_id):
+            for stage in self.stages:
+                chunk = apply_stage(stage, chunk)
+            write_fragments(chunk, out, run_id)
+        return commit_unit(out, unit, run_id, *commit)
 
 
 def slices(chunks: Iterator[pa.Table], size: int | None) -> Iterator[pa.Table]:
@@ -66,6 +84,12 @@ def slices(chunks: Iterator[pa.Table], size: int | None) -> Iterator[pa.Table]:
             continue
         for i in range(0, chunk.num_rows, size):
             yield chunk.slice(i, size)
+
+
+def whole_unit_flags(units: int, actors: int) -> list[bool]:
+    """Which units (in plan order) an actor takes whole: all but the last ``actors``, which
+    are sliced across every actor so that none idles while another finishes a whole unit."""
+    return [units - i > actors for i in range(units)]
 
 
 class _Pool:
@@ -100,6 +124,7 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
     commits = Commits(ctx, summary, progress, partition, sum(sizes))
     try:
         in_flight: dict[Any, list[tuple[int, int]]] = {}  # final ref -> (pool, actor) per hop
+        whole: set[Any] = set()  # refs of whole units (their reply is the ledger entry)
         limit = IN_FLIGHT_PER_ACTOR * len(pools[0].actors)
 
         def submit(batch: pa.Table) -> None:
@@ -112,9 +137,20 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
                 ref = pool.actors[a].process.remote(ref)
             in_flight[ref] = hops
 
+        def submit_unit(unit: Unit) -> None:
+            a = pools[0].pick()
+            pools[0].load[a] += 1
+            ref = pools[0].actors[a].process_unit.remote(unit, read, commit_args)
+            in_flight[ref] = [(0, a)]
+            whole.add(ref)
+
         def settle(ref: Any) -> None:
             for p, a in in_flight.pop(ref):
                 pools[p].load[a] -= 1
+            if ref in whole:
+                whole.discard(ref)
+                commits.committed(ray.get(ref))
+                return
             for report in ray.get(ref).to_pylist():
                 commits.report(report)
 
@@ -133,7 +169,16 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
         # chunks; else the first pool's batch size (later pools slice further inside the actor).
         batch_sizes = [group_batch_size(g) if g else None for g in groups]
         size = None if any(g and b is None for g, b in zip(groups, batch_sizes)) else batch_sizes[0]
-        for unit in ctx.plan.todo:
+        commit_args = (ctx.config_hash, ctx.cfg.output.compression, ctx.cfg.output.compression_level, partition)
+        # Whole units need one pool (it writes) and real stages.
+        per_unit = ctx.cfg.runner.whole_units and len(pools) == 1 and bool(groups[0])
+        flags = whole_unit_flags(len(ctx.plan.todo), len(pools[0].actors)) if per_unit else [False] * len(ctx.plan.todo)
+        for unit, unit_whole in zip(ctx.plan.todo, flags):
+            if unit_whole:
+                if len(in_flight) >= limit:
+                    drain(block=True, until=limit - 1)
+                submit_unit(unit)
+                continue
             for batch in slices(read(unit.uri, unit.unit_id), size):
                 if len(in_flight) >= limit:
                     drain(block=True, until=limit - 1)

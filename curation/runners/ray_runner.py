@@ -156,6 +156,13 @@ class Commits:
             if self.progress:
                 self.progress(entry)
 
+    def committed(self, entry: Any) -> None:
+        """A unit an actor processed and committed whole (the actor engine's ``whole_units``)."""
+        self.tracker.completed.add(entry.unit_id)
+        self.summary.add(entry)
+        if self.progress:
+            self.progress(entry)
+
     def finish(self) -> None:
         self.collect(block=True)
         missing = set(self.units) - self.tracker.completed
