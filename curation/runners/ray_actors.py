@@ -10,6 +10,11 @@ slices of a pool's batch size to whichever actor has the fewest slices in flight
 record indices and fragment names are exactly the local runner's, so a rerun or a run by the
 other engine commits the same files.
 
+With one fused pool (the usual CPU pipeline) and ``runner.whole_units``, an actor takes a
+whole unit while more units remain than actors (``process_unit``: it reads, runs the stages
+chunk by chunk as the local runner does, writes the fragments and commits), so the driver
+reads only the last units, which it slices across every actor to keep them all busy to the end.
+
 Pools are the same groups as the data engine's (``group_stages``: fused CPU stages, a GPU stage
 alone), sized by ``pool_sizes``; an intermediate pool's output goes to the next pool by object
 reference, never through the driver. The last pool writes fragments and returns only reports.
