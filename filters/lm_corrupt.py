@@ -108,3 +108,11 @@ def auc(neg: Sequence[float], pos: Sequence[float]) -> float:
         i = j + 1
     r_pos = ranks[len(a):].sum()
     return float((r_pos - len(b) * (len(b) + 1) / 2) / (len(a) * len(b)))
+
+
+def auc_standard_error(a: float, n_neg: int, n_pos: int) -> float:
+    """Standard error of an AUC estimated from ``n_neg`` clean and ``n_pos`` corrupted items (Hanley &
+    McNeil 1982, Radiology 143:29): how far a validation AUC may sit from the model's true one."""
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    var = (a * (1 - a) + (n_pos - 1) * (q1 - a * a) + (n_neg - 1) * (q2 - a * a)) / (n_neg * n_pos)
+    return float(np.sqrt(max(var, 0.0)))

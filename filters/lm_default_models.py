@@ -11,7 +11,8 @@ only, never held out). FLORES-200 is never read: it is the evaluation set
 each language's SentencePiece vocabulary size, normalisation (CCNet's, or keeping nonspacing
 marks for the scripts in ``MARKS_CANDIDATES``) and character coverage (``COVERAGE_CANDIDATES``)
 are chosen by validation AUC on held-out lines. SentencePiece is CCNet's unigram unless a
-language's best unigram candidate validates below ``BPE_FALLBACK_BELOW`` (0.95): only then are
+language's best unigram candidate has not shown ``BPE_FALLBACK_BELOW`` (0.95) validation AUC with
+one-sided 95% confidence (``BPE_FALLBACK_Z`` standard errors): only then are
 the same candidates also tried with SentencePiece BPE, and the best of all is kept (a documented
 deviation from CCNet, chosen by our calibration; the manifest records each model's
 ``sp_model_type``). Held-out lines, grouped into pseudo-documents, give the default thresholds
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from filters.lm_model import LanguageModel
     from filters.lm_train import TrainedLM
 
-RECIPE_VERSION = 9  # bump when sources or training settings change: set-up then rebuilds
+RECIPE_VERSION = 10  # bump when sources or training settings change: set-up then rebuilds
 ORDER = 5  # CCNet
 # SentencePiece vocabulary candidates: CCNet used 65536 on Wikipedia; our corpora are 2-30k
 # lines, where the best size differs by script (small vocabularies model Latin-script word
@@ -82,6 +83,17 @@ COVERAGE_CANDIDATES: dict[str, tuple[float, ...]] = {x: (1.0, 0.99, 0.98) for x 
 # unigram -> kept: zh 0.9492 -> 0.9495, ko 0.9305 tie (lower loss), th 0.9488 -> 0.9685, kk 0.9429 ->
 # 0.9456 (0.9502 with its Firefox/Thunderbird text), ne 0.9388 -> 0.9458, all BPE; FLORES still 24 of 29.
 BPE_FALLBACK_BELOW = 0.95  # the issue's AUC target, applied to validation AUC (never FLORES)
+# Recipe 10: the target must be met with confidence, not by the point estimate. A validation AUC
+# comes from VALIDATION_LINES clean held-out lines and one corrupted copy per kind; its standard
+# error (Hanley & McNeil) is ~0.004 near 0.95, and those lines share domain and translators with the
+# training text, so the estimate errs high on unseen text. A unigram candidate within that error of
+# the bar has not shown it meets the target: BPE is tried unless the best unigram AUC's one-sided
+# 95% lower bound (AUC - 1.645 SE) reaches BPE_FALLBACK_BELOW. Decided on this reasoning alone,
+# before any FLORES result under it; the choice between candidates is still validation AUC.
+# Newly tried (best unigram -> kept): ms 0.9541 -> 0.9577 (2000/bpe), ru 0.9522 -> 0.9600 (1000/bpe),
+# el 0.9562 -> 0.9606 (4000/bpe), he 0.9516 kept (unigram; best BPE 0.9508); cs (lower bound
+# 0.95003) and the rest do not try BPE.
+BPE_FALLBACK_Z = 1.645  # one-sided 95% (normal quantile); our calibration rule, not CCNet's
 SP_TYPES = ("unigram", "bpe")
 
 
@@ -238,7 +250,7 @@ def recipe_key(text_dir: Path | None = None) -> str:
                        "scripts": {x: sorted(own_scripts(x)) for x in SOURCES}, "bytes": BYTE_PIECES,
                        "validation": VALIDATION_LINES, "marks": sorted(MARKS_CANDIDATES),
                        "coverage": COVERAGE_CANDIDATES, "bpe_fallback_below": BPE_FALLBACK_BELOW,
-                       "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
+                       "bpe_fallback_z": BPE_FALLBACK_Z, "holdout": HOLDOUT_EVERY, "sources": SOURCES}, sort_keys=True)
     return hashlib.sha256(body.encode()).hexdigest()[:16]
 
 
@@ -266,8 +278,8 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
     out.mkdir(parents=True, exist_ok=True)
     manifest: dict = {"recipe": recipe_key(text_dir), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
                       "keep_marks_candidates": sorted(MARKS_CANDIDATES), "coverage_candidates": COVERAGE_CANDIDATES,
-                      "sp_model_type": f"unigram (CCNet); bpe candidates too where the best unigram validation AUC "
-                                       f"< {BPE_FALLBACK_BELOW}",
+                      "sp_model_type": f"unigram (CCNet); bpe candidates too where the best unigram validation AUC's "
+                                       f"lower bound (AUC - {BPE_FALLBACK_Z} SE) < {BPE_FALLBACK_BELOW}",
                       "holdout": f"every {HOLDOUT_EVERY}th line of each source (vocabulary choice and thresholds; "
                                  "the final model is refit on all lines)", "excluded": "flores200 (evaluation)",
                       "languages": {}}
@@ -308,7 +320,8 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
             "train_lines": res.n_lines, "train_tokens": res.n_tokens, "vocab_size": cand.vocab,
             "normalization": cand.normalization, "character_coverage": cand.coverage,
             "sp_model_type": cand.sp_type,
-            "heldout_log10_loss_per_char": loss, "validation_auc": val_auc, "validation_auc_per_candidate": tried,
+            "heldout_log10_loss_per_char": loss, "validation_clean_lines": validation_clean_lines(held),
+            "validation_auc": val_auc, "validation_auc_per_candidate": tried,
             "heldout_docs": len(docs), "arpa_bin_bytes": res.lm_path.stat().st_size,
             "arpa_bin_sha256": sha256_file(res.lm_path), "sp_model_sha256": sha256_file(res.sp_path)}
         print(f"kenlm default model {lang}: {cand.key} (validation AUC {val_auc}; {tried}), {res.n_lines} lines, "
@@ -326,6 +339,11 @@ def log10_loss_per_char(lm: LanguageModel, lines: list[str]) -> float:
     logp = sum(lm.score_line(x).log10_prob for x in lines)
     chars = sum(len(normalize_line(x, lm.normalization)) + 1 for x in lines)
     return -logp / chars
+
+
+def validation_clean_lines(held: list[str]) -> int:
+    """How many clean held-out lines the validation AUC is measured on."""
+    return min(VALIDATION_LINES, len(held))
 
 
 def validation_auc(lm: LanguageModel, lang: str, held: list[str], held_all: dict[str, list[str]]) -> float:
@@ -359,9 +377,21 @@ def candidates(lang: str, sp_type: str = "unigram", vocabs: tuple[int, ...] = VO
             for v in vocabs]
 
 
-def needs_bpe_fallback(unigram_scores: dict[str, float], below: float = BPE_FALLBACK_BELOW) -> bool:
-    """True when no unigram candidate reached ``below`` validation AUC: then BPE candidates are tried too."""
-    return max(unigram_scores.values()) < below
+def validation_lower_bound(score: float, n_clean: int, z: float = BPE_FALLBACK_Z) -> float:
+    """One-sided lower confidence bound of a validation AUC over ``n_clean`` clean lines (and one
+    corrupted copy of each per kind)."""
+    from filters.lm_corrupt import KINDS, auc_standard_error
+
+    return score - z * auc_standard_error(score, n_clean, n_clean * len(KINDS))
+
+
+def needs_bpe_fallback(unigram_scores: dict[str, float], below: float = BPE_FALLBACK_BELOW,
+                       n_clean: int | None = None, z: float = BPE_FALLBACK_Z) -> bool:
+    """True when the best unigram candidate has not shown ``below`` validation AUC: then BPE candidates
+    are tried too. With ``n_clean`` (the clean validation lines) its lower confidence bound must reach
+    ``below``; without, the point estimate."""
+    best = max(unigram_scores.values())
+    return (best if n_clean is None else validation_lower_bound(best, n_clean, z)) < below
 
 
 def train_default(lang: str, lines: list[str], out: Path, cand: Candidate, memory: str) -> TrainedLM:
@@ -378,7 +408,8 @@ def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[st
                  vocabs: tuple[int, ...] = VOCAB_CANDIDATES,
                  ) -> tuple[TrainedLM, Candidate, float, float, dict[str, float]]:
     """Train one model per candidate (vocabulary size x normalisation x character coverage), unigram
-    first; only if none reaches ``bpe_below`` validation AUC, the same candidates with BPE too. Keep
+    first; only if the best has not shown ``bpe_below`` validation AUC (``needs_bpe_fallback``), the
+    same candidates with BPE too. Keep
     the best validation AUC (ties: lower loss). Returns (model, candidate, loss, AUC, AUC per candidate
     in the order tried)."""
     import shutil
@@ -391,7 +422,7 @@ def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[st
     scores: dict[str, float] = {}
     with tempfile.TemporaryDirectory(prefix=f"lm-select-{lang}-") as tmp:
         for sp_type in SP_TYPES:
-            if sp_type != "unigram" and not needs_bpe_fallback(scores, bpe_below):
+            if sp_type != "unigram" and not needs_bpe_fallback(scores, bpe_below, validation_clean_lines(held)):
                 break
             for cand in candidates(lang, sp_type, vocabs):
                 d = Path(tmp) / cand.key.replace("/", "-")

@@ -1,5 +1,6 @@
 """The default build's tokenizer rule: CCNet's SentencePiece unigram, and BPE candidates only for a
-language whose best unigram candidate validates below ``BPE_FALLBACK_BELOW``."""
+language whose best unigram candidate has not shown ``BPE_FALLBACK_BELOW`` validation AUC with 95%
+confidence."""
 
 import json
 from pathlib import Path
@@ -7,13 +8,16 @@ from pathlib import Path
 import pytest
 from sentencepiece import sentencepiece_model_pb2 as pb
 
+from filters.lm_corrupt import auc_standard_error
 from filters.lm_default_models import (
     BPE_FALLBACK_BELOW,
+    BPE_FALLBACK_Z,
     Candidate,
     candidates,
     needs_bpe_fallback,
     select_vocab,
     split_holdout,
+    validation_lower_bound,
 )
 from filters.lm_model import LanguageModel
 from filters.perplexity import default_model_dir
@@ -40,6 +44,26 @@ def test_the_fallback_applies_only_when_every_unigram_candidate_is_below_the_tar
     assert needs_bpe_fallback({"500/ccnet": 0.9305, "1000/ccnet": 0.9499})
     assert not needs_bpe_fallback({"500/ccnet": 0.9305, "1000/ccnet": 0.95})
     assert not needs_bpe_fallback({"500/ccnet": 0.97}, below=0.96)
+
+
+def test_the_auc_standard_error_matches_hanley_and_mcneil_by_hand():
+    # A = 0.95, 400 clean, 1600 corrupted: Q1 = 0.95/1.05, Q2 = 2*0.9025/1.95, Hanley & McNeil's formula.
+    q1, q2 = 0.95 / 1.05, 1.805 / 1.95
+    var = (0.95 * 0.05 + 1599 * (q1 - 0.9025) + 399 * (q2 - 0.9025)) / (400 * 1600)
+    assert auc_standard_error(0.95, 400, 1600) == pytest.approx(var ** 0.5, rel=1e-12)
+    assert auc_standard_error(0.95, 400, 1600) == pytest.approx(0.004489, abs=1e-6)
+    assert auc_standard_error(1.0, 400, 1600) == 0.0
+
+
+def test_with_the_validation_size_the_target_must_be_met_with_95_percent_confidence():
+    assert BPE_FALLBACK_Z == 1.645
+    # 400 clean lines (4 corrupted copies each): the lower bound of 0.9541 is 0.9471, of 0.9568 0.95003.
+    assert validation_lower_bound(0.9541, 400) == pytest.approx(0.9541 - 1.645 * auc_standard_error(0.9541, 400, 1600))
+    assert needs_bpe_fallback({"500/ccnet": 0.9541}, n_clean=400)
+    assert not needs_bpe_fallback({"500/ccnet": 0.9568}, n_clean=400)
+    assert not needs_bpe_fallback({"500/ccnet": 0.9541})  # the point estimate alone passes
+    # fewer clean lines, wider bound: 0.9568 over 100 lines is not enough
+    assert needs_bpe_fallback({"500/ccnet": 0.9568}, n_clean=100)
 
 
 def test_bpe_candidates_mirror_the_unigram_ones():
@@ -77,7 +101,7 @@ def test_the_default_models_record_their_tokenizer_and_use_bpe_only_by_the_rule(
         tried = entry["validation_auc_per_candidate"]
         unigram = {k: v for k, v in tried.items() if not k.endswith("/bpe")}
         bpe_tried = [k for k in tried if k.endswith("/bpe")]
-        assert bool(bpe_tried) == needs_bpe_fallback(unigram), lang
+        assert bool(bpe_tried) == needs_bpe_fallback(unigram, n_clean=entry["validation_clean_lines"]), lang
         if not bpe_tried:
             assert entry["sp_model_type"] == "unigram", lang
         elif entry["sp_model_type"] == "bpe":
