@@ -96,7 +96,10 @@ def normalize_many(texts: Sequence[str | None]) -> list[str]:
     non-ASCII text, and outside the GIL. Equal to ``normalize`` (tests/test_minhash.py checks
     every code point and real text in the 29 languages)."""
     pre = [t.lower() if t.isascii() else unicodedata.normalize("NFKD", t).lower() for t in (x or "" for x in texts)]
-    arr = pa.array(pre, pa.large_string())
+    try:
+        arr = pa.array(pre, pa.large_string())
+    except UnicodeEncodeError:  # a lone surrogate (Arrow holds UTF-8 only): this batch text by text
+        return [normalize(x or "") for x in texts]
     for pattern, repl in _patterns():
         arr = pc.replace_substring_regex(arr, pattern=pattern, replacement=repl)
     return pc.utf8_trim(arr, " \n").to_pylist()

@@ -68,6 +68,13 @@ def test_batch_normalisation_equals_the_one_text_reference_on_every_code_point_a
     assert normalize_many(texts) == [normalize(t or "") for t in texts]
 
 
+def test_batch_normalisation_of_a_text_with_a_lone_surrogate_falls_back_to_the_reference() -> None:
+    from dedup.normalize import normalize_many
+
+    texts = ["Ça VA,\ud800 très", "B\u00e9b\u00e9 2024"]
+    assert normalize_many(texts) == [normalize(t) for t in texts] == ["ca va \ud800 tres", "bebe 0000"]
+
+
 def test_equivalent_texts_have_identical_signatures() -> None:
     hasher = MinHasher()
     a, b = hasher.signatures(["Élan vital, 1907: Bergson's book!", "elan VITAL 1908 bergson s book"], ["fr", "fr"])
