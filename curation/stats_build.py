@@ -173,6 +173,10 @@ def count_tokens(texts: list[str | None], tokenizer: Any) -> np.ndarray:
     return out
 
 
+# The columns ``_file_rows`` puts before a file's signal columns.
+ROW_COLUMNS = ["_file", "language", "reason", "chars", "words", "tokens"]
+
+
 def _file_rows(path: Path, index: int, tokenizer: Any) -> pa.Table:
     """One file's rows as stats count them: file index, resolved language, reason, lengths,
     tokens and the signal columns (as float64)."""
@@ -190,7 +194,7 @@ def _file_rows(path: Path, index: int, tokenizer: Any) -> pa.Table:
     if tokenizer is not None:
         texts = table.column("text").to_pylist() if "text" in names else [None] * n
         tokens = count_tokens(texts, tokenizer)
-    cols: dict[str, Any] = {
+    cols: dict[str, Any] = {  # ROW_COLUMNS, then the signals
         "_file": pa.array(np.full(n, index, dtype=np.int32)), "language": language.cast(pa.string()),
         "reason": reason.cast(pa.string()), "chars": chars, "words": words,
         "tokens": tokens if tokens is not None else np.zeros(n, dtype=np.int64)}
@@ -227,7 +231,7 @@ def summarise(paths: list[Path], settings: StatsSettings, tokenizer: Any = None)
     lang_names, lang_code = np.unique(languages.astype(str), return_inverse=True)
     group_code = (files.astype(np.int64) * len(lang_names) + lang_code) * 2 + rejected
     cols: dict[str, list] = {k: [] for k in ["_file", *HIST_KEYS, "count"]}
-    for signal in table.column_names[6:]:
+    for signal in table.column_names[len(ROW_COLUMNS):]:
         values = table.column(signal).to_numpy(zero_copy_only=False).astype(np.float64)
         ok = np.isfinite(values)
         if not ok.any():

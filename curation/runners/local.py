@@ -22,6 +22,13 @@ def apply_stage(stage: Stage, table: pa.Table) -> pa.Table:
     return pa.concat_tables(parts)
 
 
+def apply_stages(stages: list[Stage], table: pa.Table) -> pa.Table:
+    """``table`` through every stage in order (the same in every runner)."""
+    for stage in stages:
+        table = apply_stage(stage, table)
+    return table
+
+
 def run_local(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None = None,
               reader: Reader | None = None, partition: str = "language") -> RunSummary:
     """``reader``/``partition``: how units are read and how kept rows are partitioned (web by default)."""
@@ -31,9 +38,7 @@ def run_local(ctx: RunContext, stages: list[Stage], progress: ProgressFn | None 
     try:
         for unit in ctx.plan.todo:
             for chunk in read(unit.uri, unit.unit_id):
-                for stage in stages:
-                    chunk = apply_stage(stage, chunk)
-                for report in write_fragments(chunk, ctx.out, ctx.run_id):
+                for report in write_fragments(apply_stages(stages, chunk), ctx.out, ctx.run_id):
                     if tracker.add(report["unit_id"], report["fragment"], report["n_rows"], report["unit_total"]):
                         entry = commit_unit(ctx.out, unit, ctx.run_id, ctx.config_hash,
                                             ctx.cfg.output.compression, ctx.cfg.output.compression_level,

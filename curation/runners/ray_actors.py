@@ -36,7 +36,7 @@ from curation.io.output import clear_scratch, commit_unit, write_fragments
 from curation.io.units import Unit
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
-from curation.runners.local import apply_stage
+from curation.runners.local import apply_stages
 from curation.runners.ray_runner import (
     Commits,
     _ray_args,
@@ -73,9 +73,7 @@ class _PoolActor(_StageActor):
         if existing is not None and existing.run_id == run_id:
             return existing
         for chunk in read(unit.uri, unit.unit_id):
-            for stage in self.stages:
-                chunk = apply_stage(stage, chunk)
-            write_fragments(chunk, out, run_id)
+            write_fragments(apply_stages(self.stages, chunk), out, run_id)
         return commit_unit(out, unit, run_id, *commit)
 
 

@@ -24,7 +24,7 @@ from curation.io.output import clear_scratch, commit_unit, write_fragments
 from curation.io.units import Unit, UnitTracker
 from curation.io.warc import read_unit
 from curation.runners.common import ProgressFn, Reader, RunContext, RunSummary
-from curation.runners.local import apply_stage
+from curation.runners.local import apply_stages
 from curation.stage import Resources, Stage
 
 
@@ -85,8 +85,7 @@ class _StageActor:
             stage._ready = True
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        for stage in self.stages:
-            batch = apply_stage(stage, batch)
+        batch = apply_stages(self.stages, batch)
         if self.write_to:
             return _write(batch, *self.write_to)
         return batch
