@@ -83,9 +83,10 @@ def test_candidates_cross_vocabulary_with_normalisation_and_coverage_only_where_
     assert candidates("de") == [Candidate(v) for v in VOCAB_CANDIDATES]
     assert [c.key for c in candidates("th")] == [f"{v}/{m}" for m in ("ccnet", "keep_marks") for v in VOCAB_CANDIDATES]
     assert [c.key for c in candidates("zh")][-1] == "8000/ccnet/0.98"
-    assert len(candidates("zh")) == 3 * len(VOCAB_CANDIDATES)
+    assert len(candidates("zh")) == 2 * len(VOCAB_CANDIDATES)
     assert all(c.normalization == "ccnet" for c in candidates("ko"))  # SentencePiece's NFKC recomposes jamo
-    assert {c.coverage for c in candidates("ko")} == {c.coverage for c in candidates("ja")} == {1.0, 0.99, 0.98}
+    # 1.0 left out for the large alphabets on recipe 10's validation AUCs (COVERAGE_CANDIDATES)
+    assert {c.coverage for c in candidates("ko")} == {c.coverage for c in candidates("ja")} == {0.99, 0.98}
     assert {c.coverage for c in candidates("ne")} == {1.0}
 
 

@@ -12,7 +12,7 @@ import sys
 
 from curation.commands.common import EXIT_FAILED, fail
 
-MODEL_TYPES = ("unigram", "bpe")  # CCNet's unigram; bpe: the default build's fallback (lm_default_models)
+MODEL_TYPES = ("unigram", "bpe")  # CCNet's unigram; bpe: a candidate of the default build (lm_default_models)
 COVERAGE_RANGE = (0.98, 1.0)  # what SentencePiece's trainer accepts
 
 
@@ -81,8 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="the default models' recipe: train on the language's own script only and fall back to "
                         "byte pieces (foreign text costs <unk> per byte; the vocabulary also holds 256 byte pieces)")
     p.add_argument("--model-type", default="unigram", metavar="{unigram,bpe}",
-                   help="SentencePiece model type: CCNet's unigram (default) or bpe (the default build's fallback "
-                        "where no unigram candidate validates at AUC 0.95)")
+                   help="SentencePiece model type: CCNet's unigram (default) or bpe (the default build tries both "
+                        "and keeps the one that validates best)")
     p.add_argument("--normalisation", default="ccnet", metavar="{ccnet,keep_marks}",
                    help="CCNet's normalisation (default) or keep_marks (nonspacing marks kept, NFC; recorded in "
                         "<lang>.norm.json beside the model, which the scorer reads)")

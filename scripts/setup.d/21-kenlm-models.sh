@@ -4,9 +4,8 @@
 # prose (and for uk the UA-GEC corpus) that 20-kenlm-text.sh extracted into asset_dir("kenlm-text"),
 # into asset_dir("kenlm") with a manifest.json of the training text (files, lines, sha256, packages and licences)
 # and each model's chosen vocabulary, normalisation (CCNet's, or keep_marks recorded in <lang>.norm.json)
-# and SentencePiece character coverage, each picked by validation AUC on held-out lines; SentencePiece
-# unigram (CCNet's), with BPE candidates too only where no unigram one validates at AUC 0.95 with
-# one-sided 95% confidence (AUC - 1.645 standard errors).
+# SentencePiece character coverage and SentencePiece model type (CCNet's unigram or BPE), each
+# picked by validation AUC on held-out lines.
 # Skips when the manifest matches (the recipe hash covers the extra text's sha256).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
