@@ -302,7 +302,7 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
         res, cand, loss, val_auc, tried = select_vocab(lang, train, held, held_all, out, memory)
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
-        held_ppl[lang] = [p for p in (lm.document_perplexity(d) for d in docs) if p is not None]
+        held_ppl[lang] = [lm.document_perplexity(d) for d in docs]
         del lm
         # The chosen vocabulary refit on every line (training + held-out): more text is the one thing
         # that still helps these small models (shuffled words above all). The thresholds above come
@@ -321,9 +321,26 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
         print(f"kenlm default model {lang}: {cand.key} (validation AUC {val_auc}; {tried}), {res.n_lines} lines, "
               f"{res.n_tokens} tokens, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / HELDOUT_PPL).write_text(json.dumps(held_ppl) + "\n", encoding="utf-8")
     if thresholds is not None:
         write_thresholds(thresholds, calibrate_perplexity(held_ppl, k=REFERENCE_K))
     return manifest
+
+
+# Per language, the perplexity of each held-out pseudo-document (null: nothing scorable) under the
+# model that did not see it, in held-out order: `--recalibrate` rewrites the thresholds from it
+# without retraining, and a cutoff rule can be studied on it.
+HELDOUT_PPL = "heldout_perplexity.json"
+
+
+def recalibrate(out: Path, thresholds: Path) -> None:
+    """Default thresholds from the held-out perplexities the last build saved (no training)."""
+    from filters.perplexity_calibration import calibrate_perplexity
+
+    path = out / HELDOUT_PPL
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} missing: build the models first (python -m filters.lm_default_models)")
+    write_thresholds(thresholds, calibrate_perplexity(json.loads(path.read_text(encoding="utf-8")), k=REFERENCE_K))
 
 
 def log10_loss_per_char(lm: LanguageModel, lines: list[str]) -> float:
@@ -461,7 +478,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--text-dir", type=Path, default=asset_dir("kenlm-text"),
                     help="extra training text from Debian packages (scripts/setup.d/20-kenlm-text.sh)")
     ap.add_argument("--no-extra-text", action="store_true", help="train on the shared data only")
+    ap.add_argument("--recalibrate", action="store_true",
+                    help=f"only rewrite --thresholds from the built models' {HELDOUT_PPL} (no training)")
     args = ap.parse_args(argv)
+    if args.recalibrate:
+        if args.thresholds is None:
+            print("error: --recalibrate needs --thresholds FILE", file=sys.stderr)
+            return 2
+        try:
+            recalibrate(args.out, args.thresholds)
+        except FileNotFoundError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+        return 0
     langs = args.lang or list(TARGET_LANGUAGES)
     text_dir = None if args.no_extra_text else args.text_dir
     if not args.force and args.thresholds is None and is_built(args.out, langs, text_dir):
