@@ -58,7 +58,8 @@ BYTE_PIECES = 256
 # NFC), chosen like the vocabulary by validation AUC. Validation (best vocabulary, ccnet ->
 # keep_marks): th 0.9158 -> 0.9488, ne 0.9333 -> 0.9388, kk 0.9415 -> 0.9429 (keep_marks chosen;
 # with BPE candidates too (recipe 9-10), ne and kk went to ccnet/bpe);
-# bn 0.9625 -> 0.9615, he 0.9516 -> 0.9482, ur 0.9749 -> 0.9741 (ccnet kept). Not ko: SentencePiece's
+# bn 0.9625 -> 0.9615, he 0.9516 -> 0.9482, ur 0.9749 -> 0.9741 (ccnet kept; with BPE since recipe 11
+# ur chose 4000/keep_marks/bpe, 0.9751). Not ko: SentencePiece's
 # own NFKC recomposes CCNet's jamo into syllables, so both modes gave the same model (measured).
 MARKS_CANDIDATES = frozenset({"bn", "ne", "th", "ur", "kk", "he"})
 # SentencePiece character coverage candidates for the large alphabets (Han, kanji + kana, Hangul
