@@ -19,7 +19,8 @@ Pools are the same groups as the data engine's (``group_stages``: fused CPU stag
 alone), sized by ``pool_sizes``; an intermediate pool's output goes to the next pool by object
 reference, never through the driver. The last pool writes fragments and returns only reports.
 An actor that dies is restarted by Ray and its slices retried (``max_task_retries``): fragment
-names come from record indices, so a retried slice rewrites the same fragment.
+names come from record indices, so a retried slice rewrites the same fragment. The writing pool
+also commits the sliced units (``commit``), so the engine starts no committer process.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ class _PoolActor(_StageActor):
             write_fragments(apply_stages(self.stages, chunk), out, run_id)
         return commit_unit(out, unit, run_id, *commit)
 
+    def commit(self, *args: Any) -> LedgerEntry:
+        """``commit_unit`` for a sliced unit (``Commits`` uses the writing pool as its committers)."""
+        return commit_unit(*args)
+
 
 def slices(chunks: Iterator[pa.Table], size: int | None) -> Iterator[pa.Table]:
     """Cut read chunks into slices of ``size`` rows (None: whole chunks, for window-scoring
@@ -124,7 +129,7 @@ def run_ray_actors(ctx: RunContext, stages: list[Stage], progress: ProgressFn | 
         cls = _PoolActor.options(max_restarts=-1, max_task_retries=TASK_RETRIES,  # type: ignore[attr-defined]
                                  **_ray_args(need))
         pools.append(_Pool([cls.remote(group, write_to) for _ in range(size)]))
-    commits = Commits(ctx, summary, progress, partition, sum(sizes))
+    commits = Commits(ctx, summary, progress, partition, sum(sizes), committers=pools[-1].actors)
     try:
         in_flight: dict[Any, list[tuple[int, int]]] = {}  # final ref -> (pool, actor) per hop
         whole: set[Any] = set()  # refs of whole units (their reply is the ledger entry)

@@ -124,13 +124,19 @@ class _Committer:
 class Commits:
     """Commit-on-complete, for both engines: fragment reports go to a ``UnitTracker``; a unit
     whose rows have all been written goes to a committer actor (round robin); finished commits
-    go into the summary and the progress callback."""
+    go into the summary and the progress callback.
+
+    ``committers``: live actors with a ``commit`` method to use instead of starting
+    ``_Committer`` processes (the actor engine passes its writing pool: a committer process
+    costs ~1 CPU-s of start-up and an idle worker's polling, for a few commits a run)."""
 
     def __init__(self, ctx: RunContext, summary: RunSummary, progress: ProgressFn | None, partition: str,
-                 workers: int) -> None:
+                 workers: int, committers: list[Any] | None = None) -> None:
         self.ctx, self.summary, self.progress, self.partition = ctx, summary, progress, partition
-        self.committers = [_Committer.options(num_cpus=0, max_restarts=-1,  # type: ignore[attr-defined]
-                                              max_task_retries=5).remote() for _ in range(committer_count(workers))]
+        self.owned = committers is None  # only committers started here are killed here
+        self.committers = committers or [
+            _Committer.options(num_cpus=0, max_restarts=-1,  # type: ignore[attr-defined]
+                               max_task_retries=5).remote() for _ in range(committer_count(workers))]
         self.units = {u.unit_id: u for u in ctx.plan.todo}
         self.tracker = UnitTracker()
         self.pending: dict[Any, Unit] = {}
@@ -169,7 +175,7 @@ class Commits:
             raise RuntimeError(f"{len(missing)} units did not complete: {sorted(missing)[:5]}")
 
     def kill(self) -> None:
-        for actor in self.committers:
+        for actor in self.committers if self.owned else []:
             ray.kill(actor)
 
 
