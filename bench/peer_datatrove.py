@@ -220,6 +220,11 @@ def cost_model(n_docs: int, warc_bytes: int, rates: dict[str, float]) -> str:
     return "\n".join(head + [table, "", "Arithmetic:", "", *lines])
 
 
+def rep(k: int) -> str:
+    """Run-name suffix of the k-th repetition of the scaling runs (0: the runs of the peer table)."""
+    return f"-r{k}" if k else ""
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--workers", type=int, default=2)
@@ -266,8 +271,8 @@ def main() -> int:
             for k in range(1, args.scaling_repeats):  # repetition 0 is the runs above
                 for workers in (w, 1):
                     name = "ours" if workers == w else "ours-1"
-                    note(f"{name}-r{k}", run_ours(files, workers, work, f"-r{k}")[0])
-                    note(f"{name}-long-r{k}", run_ours(big, workers, work, f"-long-r{k}")[0])
+                    note(name + rep(k), run_ours(files, workers, work, rep(k))[0])
+                    note(f"{name}-long{rep(k)}", run_ours(big, workers, work, f"-long{rep(k)}")[0])
     costs = stage_costs(files)
 
     rows = read_output(ours_out, ("url", "language", "reject_reason")).to_pylist()
@@ -282,8 +287,7 @@ def main() -> int:
     def marginal(name: str, workers: int, k: int = 0) -> float:
         """docs/s per core of the extra (copies - 1) × input: the fixed cost of a run cancels out.
         ``k``: which repetition of the scaling runs (0: the first, shared with the peer table)."""
-        suffix = f"-r{k}" if k else ""
-        return n_docs * (copies - 1) / (runs[f"{name}-long{suffix}"].wall_s - runs[name + suffix].wall_s) / workers
+        return n_docs * (copies - 1) / (runs[f"{name}-long{rep(k)}"].wall_s - runs[name + rep(k)].wall_s) / workers
 
     r_dt, r_ours, r_plain = rate(dt, w), rate(ours, w), rate(plain, w)
     from curation.runners.ray_runner import pick_engine
@@ -351,7 +355,7 @@ def main() -> int:
                   f"**steady state, ours / plain trafilatura docs/s per core: {m_ours / m_plain:.2f}** "
                   "(target ≥ 0.85)"]
         if one:
-            reps = [k for k in range(max(1, args.scaling_repeats)) if f"ours-1-long{f'-r{k}' if k else ''}" in runs]
+            reps = range(max(1, args.scaling_repeats))  # every repetition ran (note() stops on a failure)
             pairs = [(marginal("ours", w, k), marginal("ours-1", 1, k)) for k in reps]
             ratios = [m2 * w / m1 for m2, m1 in pairs]
             lines += ["", f"Scaling: {len(reps)} interleaved repetitions of ours with {w} workers and with 1 "

@@ -134,7 +134,7 @@ class Commits:
                  workers: int, committers: list[Any] | None = None) -> None:
         self.ctx, self.summary, self.progress, self.partition = ctx, summary, progress, partition
         self.owned = committers is None  # only committers started here are killed here
-        self.committers = committers or [
+        self.committers = committers if committers is not None else [
             _Committer.options(num_cpus=0, max_restarts=-1,  # type: ignore[attr-defined]
                                max_task_retries=5).remote() for _ in range(committer_count(workers))]
         self.units = {u.unit_id: u for u in ctx.plan.todo}
