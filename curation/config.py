@@ -183,9 +183,10 @@ class PerplexityConfig(_Model):
     # Directory of <lang>.arpa.bin + <lang>.sp.model (CCNet's names); None: the default models
     # that set-up builds into asset_dir("kenlm"). CCNet's/CulturaX's published models work too.
     model_dir: str | None = None
-    # Per-language bucket edges and cutoffs (YAML); None: filters/assets/perplexity_thresholds.yaml,
-    # calibrated for the default models (see README "Perplexity"). Languages missing there get
-    # a perplexity but no bucket and no rejection.
+    # Per-language bucket edges and cutoffs (YAML); None: perplexity_thresholds.yaml beside the
+    # models, which the default build writes for its set (see README "Perplexity"); a file recording
+    # another recipe than the models' manifest is refused. Languages missing there (or models
+    # without thresholds) get a perplexity but no bucket and no rejection.
     thresholds_path: str | None = None
     # Reject documents above their language's cutoff as perplexity_high (Marco-LLM §3.1.1:
     # "perplexity scores largely above average"); False only annotates.

@@ -13,8 +13,10 @@ marks for the scripts in ``MARKS_CANDIDATES``) and character coverage (``COVERAG
 are chosen by validation AUC on held-out lines, and so is the SentencePiece model type
 (``SP_TYPES``: CCNet's unigram or BPE, every candidate tried with both; a documented deviation
 from CCNet, see ``SP_TYPES``; the manifest records each model's ``sp_model_type``).
-Held-out lines, grouped into pseudo-documents, give the default thresholds
-(``filters/assets/perplexity_thresholds.yaml``). Run by ``scripts/setup.d/21-kenlm-models.sh``::
+Held-out lines, grouped into pseudo-documents, give the default thresholds, written beside the
+models (``perplexity_thresholds.yaml``, stamped with the recipe) and with ``--thresholds`` to the
+committed record ``filters/assets/perplexity_thresholds.yaml``. The set is built beside ``--out``
+and replaces it in one step (``filters.lm_model_set``). Run by ``scripts/setup.d/21-kenlm-models.sh``::
 
     python -m filters.lm_default_models [--out DIR] [--data DIR] [--thresholds FILE]
 """
@@ -266,17 +268,28 @@ def is_built(out: Path, langs: list[str], text_dir: Path | None = None) -> bool:
 
 
 def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M",
-              text_dir: Path | None = None) -> dict:
+              text_dir: Path | None = None, vocabs: tuple[int, ...] = VOCAB_CANDIDATES,
+              sp_types: tuple[str, ...] = SP_TYPES) -> dict:
+    """Build ``langs`` into a new set beside ``out`` and make ``out`` point at it when complete
+    (``filters.lm_model_set``); ``vocabs``/``sp_types`` narrow the candidates (tests)."""
+    from filters.lm_model_set import building
+
+    recipe = recipe_key(text_dir)
+    with building(out, recipe) as new:
+        return _build_into(new, recipe, data, langs, thresholds, memory, text_dir, vocabs, sp_types)
+
+
+def _build_into(out: Path, recipe: str, data: Path, langs: list[str], thresholds: Path | None, memory: str,
+                text_dir: Path | None, vocabs: tuple[int, ...], sp_types: tuple[str, ...]) -> dict:
     # Held-out lines of every language first: the other-language negatives of the validation.
     sources = {lang: training_sources(lang, data) for lang in TARGET_LANGUAGES}
     held_all = {lang: [x for s in srcs for x in split_holdout(s.lines)[1]] for lang, srcs in sources.items()}
     from filters.lm_model import LanguageModel
-    from filters.perplexity_calibration import calibrate_perplexity
+    from filters.perplexity_calibration import MODEL_THRESHOLDS, calibrate_perplexity
 
-    out.mkdir(parents=True, exist_ok=True)
-    manifest: dict = {"recipe": recipe_key(text_dir), "order": ORDER, "vocab_candidates": list(VOCAB_CANDIDATES),
+    manifest: dict = {"recipe": recipe, "order": ORDER, "vocab_candidates": list(vocabs),
                       "keep_marks_candidates": sorted(MARKS_CANDIDATES), "coverage_candidates": COVERAGE_CANDIDATES,
-                      "sp_model_type_candidates": list(SP_TYPES),
+                      "sp_model_type_candidates": list(sp_types),
                       "holdout": f"every {HOLDOUT_EVERY}th line of each source (vocabulary choice and thresholds; "
                                  "the final model is refit on all lines)", "excluded": "flores200 (evaluation)",
                       "languages": {}}
@@ -303,7 +316,7 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
                 files.append({"path": str(s.path.relative_to(data)), "sha256": sha256_file(s.path),
                               "lines_used": len(s.lines), "train_lines": len(s.lines), "heldout_lines": 0,
                               "sister_language": sister})
-        res, cand, loss, val_auc, tried = select_vocab(lang, train, held, held_all, out, memory)
+        res, cand, loss, val_auc, tried = select_vocab(lang, train, held, held_all, out, memory, vocabs, sp_types)
         lm = LanguageModel(out, lang, "read")
         docs = ["\n".join(held[i:i + DOC_LINES]) for i in range(0, len(held), DOC_LINES)]
         held_ppl[lang] = [lm.document_perplexity(d) for d in docs]
@@ -326,8 +339,10 @@ def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, 
               f"{res.n_tokens} tokens, {time.perf_counter() - t0:.1f} s", file=sys.stderr)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / HELDOUT_PPL).write_text(json.dumps(held_ppl) + "\n", encoding="utf-8")
+    section = calibrate_perplexity(held_ppl, k=REFERENCE_K)
+    write_thresholds(out / MODEL_THRESHOLDS, section, recipe)  # the stage's default for this set
     if thresholds is not None:
-        write_thresholds(thresholds, calibrate_perplexity(held_ppl, k=REFERENCE_K))
+        write_thresholds(thresholds, section, recipe)
     return manifest
 
 
@@ -338,13 +353,16 @@ HELDOUT_PPL = "heldout_perplexity.json"
 
 
 def recalibrate(out: Path, thresholds: Path) -> None:
-    """Default thresholds from the held-out perplexities the last build saved (no training)."""
+    """Default thresholds from the held-out perplexities the last build saved (no training), stamped
+    with that build's recipe."""
+    from filters.lm_model_set import manifest_recipe
     from filters.perplexity_calibration import calibrate_perplexity
 
     path = out / HELDOUT_PPL
     if not path.is_file():
         raise FileNotFoundError(f"{path} missing: build the models first (python -m filters.lm_default_models)")
-    write_thresholds(thresholds, calibrate_perplexity(json.loads(path.read_text(encoding="utf-8")), k=REFERENCE_K))
+    write_thresholds(thresholds, calibrate_perplexity(json.loads(path.read_text(encoding="utf-8")), k=REFERENCE_K),
+                     manifest_recipe(out))
 
 
 def log10_loss_per_char(lm: LanguageModel, lines: list[str]) -> float:
@@ -453,7 +471,9 @@ def select_vocab(lang: str, train: list[str], held: list[str], held_all: dict[st
     return res, cand, round(loss, 5), score, scores
 
 
-def write_thresholds(path: Path, section: dict) -> None:
+def write_thresholds(path: Path, section: dict, recipe: str | None) -> None:
+    """The thresholds YAML, first key ``recipe``: the models' manifest recipe it was computed for
+    (the stage refuses it beside models of another recipe); None leaves the key out."""
     import yaml
 
     header = ("# Default perplexity thresholds for the default KenLM models (scripts/setup.d/21-kenlm-models.sh).\n"
@@ -468,8 +488,11 @@ def write_thresholds(path: Path, section: dict) -> None:
               "# Linux man-pages (per page), gnome-user-docs CC-BY-SA-3.0, fortunes-ru GPL-2, -pl GPL-2+, -cs GPL,\n"
               "# libreoffice-help-ko, firefox-esr-l10n-kk, thunderbird-l10n-kk MPL-2.0; and the UA-GEC corpus\n"
               "# (PyPI ua-gec 2.1.3) CC-BY-4.0. Malay also\n"
-              "# trains on Indonesian's shared sources (SISTER_TEXT; NTREX only its training split).\n")
-    path.write_text(header + yaml.safe_dump(section, sort_keys=False, allow_unicode=True), encoding="utf-8")
+              "# trains on Indonesian's shared sources (SISTER_TEXT; NTREX only its training split).\n"
+              "# recipe: the manifest recipe of the models these were computed for (the build also writes\n"
+              "# them beside the models, the stage's default; README \"Perplexity\", \"Thresholds\").\n")
+    body = ({"recipe": recipe} if recipe else {}) | section
+    path.write_text(header + yaml.safe_dump(body, sort_keys=False, allow_unicode=True), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -503,7 +526,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.data / "ntrex128").is_dir():
         print(f"error: shared data not found at {args.data} (set CURATION_SHARED)", file=sys.stderr)
         return 2
-    build_all(args.out, args.data, langs, args.thresholds, text_dir=text_dir)
+    from filters.lm_model_set import TargetError
+
+    try:
+        build_all(args.out, args.data, langs, args.thresholds, text_dir=text_dir)
+    except TargetError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -2,7 +2,9 @@
 
 Each actor loads a language's model the first time a document of that language arrives
 (memory-mapped; a worker that sees three languages holds three models). A language without a
-model gets a null ``perplexity`` and passes; it is never rejected for lacking one.
+model gets a null ``perplexity`` and passes; it is never rejected for lacking one. ``setup``
+resolves the model directory once (the default is a symlink a rebuild swaps, see
+``filters.lm_model_set``), so every model and the thresholds come from one set.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from curation.assets import asset_dir
 from curation.config import PerplexityConfig
 from curation.stage import Resources, Stage, active_mask, reject, set_column
 from filters.lm_model import LanguageModel, available_languages
-from filters.perplexity_calibration import bucket, default_thresholds_path, load_thresholds
+from filters.perplexity_calibration import bucket, check_recipe, load_thresholds, thresholds_for_models
 
 log = logging.getLogger(__name__)
 
 REASON = "perplexity_high"
+_warned: set[Path] = set()  # model sets already warned about (once per process)
 
 
 def default_model_dir() -> Path:
@@ -39,6 +42,7 @@ class PerplexityStage(Stage):
         self._models: dict[str, LanguageModel] | None = None
         self._languages: set[str] = set()
         self._thresholds: dict[str, dict[str, float]] = {}
+        self._set: Path | None = None  # the resolved model directory, fixed at setup
 
     @property
     def model_dir(self) -> Path:
@@ -46,10 +50,19 @@ class PerplexityStage(Stage):
 
     def setup(self) -> None:
         self._models = {}
-        self._languages = set(available_languages(self.model_dir))
+        self._set = self.model_dir.resolve()
+        self._languages = set(available_languages(self._set))
         if not self._languages:
             log.warning("no KenLM models in %s: every perplexity stays null", self.model_dir)
-        path = Path(self.cfg.thresholds_path) if self.cfg.thresholds_path else default_thresholds_path()
+        path = Path(self.cfg.thresholds_path) if self.cfg.thresholds_path else thresholds_for_models(self._set)
+        if path is None:
+            if self._languages and self._set not in _warned:
+                _warned.add(self._set)
+                log.warning("no perplexity thresholds for the models in %s (perplexity.thresholds_path is null): "
+                            "perplexity is scored, no bucket and no rejection", self._set)
+            self._thresholds = {}
+            return
+        check_recipe(path, self._set)
         self._thresholds = load_thresholds(path)
 
     def model(self, lang: str | None) -> LanguageModel | None:
@@ -60,7 +73,7 @@ class PerplexityStage(Stage):
             self._models = {}
         m = self._models.get(lang)
         if m is None:
-            m = LanguageModel(self.model_dir, lang, self.cfg.load_method)
+            m = LanguageModel(self._set or self.model_dir.resolve(), lang, self.cfg.load_method)
             self._models[lang] = m
         return m
 

@@ -84,4 +84,46 @@ def load_thresholds(path: str | Path) -> dict[str, dict[str, float]]:
 
 
 def default_thresholds_path() -> Path:
+    """The committed record of what the current recipe's build computes (``--thresholds``)."""
     return Path(__file__).resolve().parent / "assets" / "perplexity_thresholds.yaml"
+
+
+# Beside a built model set (filters/lm_default_models.py): the thresholds computed for those models.
+MODEL_THRESHOLDS = "perplexity_thresholds.yaml"
+
+
+def thresholds_recipe(path: str | Path) -> str | None:
+    """The model recipe a thresholds file says it was computed for; None when it says none (a
+    ``curate calibrate`` output: taken as given)."""
+    data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    if isinstance(data.get("perplexity"), dict):
+        data = data["perplexity"]
+    recipe = data.get("recipe")
+    return str(recipe) if recipe else None
+
+
+def check_recipe(thresholds: Path, model_dir: Path) -> None:
+    """Refuse thresholds computed for another model recipe than ``model_dir``'s manifest records."""
+    from filters.lm_model_set import manifest_recipe
+
+    want = thresholds_recipe(thresholds)
+    have = manifest_recipe(model_dir)
+    if want is not None and want != have:
+        raise ValueError(f"perplexity thresholds {thresholds} are for model recipe {want}, the models in {model_dir} "
+                         f"are recipe {have or 'unknown (no manifest.json)'}: rebuild the models "
+                         "(python -m filters.lm_default_models) or set perplexity.thresholds_path to thresholds "
+                         "for these models")
+
+
+def thresholds_for_models(model_dir: Path) -> Path | None:
+    """The default thresholds of a model set: the file beside it; else the committed record when it
+    records the same recipe as the set's manifest (a set built before the build wrote the file);
+    else None (CCNet's or ``curate train-lm`` models: no bucket, no rejection)."""
+    from filters.lm_model_set import manifest_recipe
+
+    beside = model_dir / MODEL_THRESHOLDS
+    if beside.is_file():
+        return beside
+    recipe = manifest_recipe(model_dir)
+    committed = default_thresholds_path()
+    return committed if recipe is not None and thresholds_recipe(committed) == recipe else None

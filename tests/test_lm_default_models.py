@@ -104,3 +104,29 @@ def test_every_model_is_the_best_validation_candidate_and_records_its_normalisat
             assert entry["normalization"] == "ccnet" and not normalization_path(d, lang).exists(), lang
         else:
             assert {k.split("/")[1] for k in tried} == {"ccnet", "keep_marks"}, lang
+
+
+def test_the_committed_thresholds_are_what_the_built_recipe_computes():
+    """The committed record (filters/assets/perplexity_thresholds.yaml) against the set set-up built:
+    when both record the same recipe, the same numbers (else regenerate it with --thresholds)."""
+    import yaml
+
+    from filters.lm_default_models import HELDOUT_PPL, REFERENCE_K
+    from filters.perplexity_calibration import (
+        MODEL_THRESHOLDS,
+        calibrate_perplexity,
+        default_thresholds_path,
+        thresholds_recipe,
+    )
+
+    d = default_model_dir()
+    manifest = json.loads((d / "manifest.json").read_text(encoding="utf-8"))
+    committed = yaml.safe_load(default_thresholds_path().read_text(encoding="utf-8"))
+    if committed.get("recipe") != manifest["recipe"]:
+        pytest.skip(f"committed thresholds are for recipe {committed.get('recipe')}, the built models "
+                    f"{manifest['recipe']} (another recipe or Debian text): nothing to compare")
+    held = json.loads((d / HELDOUT_PPL).read_text(encoding="utf-8"))
+    assert committed == {"recipe": manifest["recipe"]} | calibrate_perplexity(held, k=REFERENCE_K)
+    if (d / MODEL_THRESHOLDS).is_file():  # sets built since the build writes them
+        assert thresholds_recipe(d / MODEL_THRESHOLDS) == manifest["recipe"]
+        assert yaml.safe_load((d / MODEL_THRESHOLDS).read_text(encoding="utf-8")) == committed

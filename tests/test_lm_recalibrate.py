@@ -27,3 +27,12 @@ def test_recalibrate_without_a_build_is_a_one_line_error(tmp_path, capsys):
     assert main(["--out", str(tmp_path), "--recalibrate"]) == 2
     assert capsys.readouterr().err.strip() == "error: --recalibrate needs --thresholds FILE"
     assert not (tmp_path / "t.yaml").exists()
+
+
+def test_recalibrate_stamps_the_recipe_of_the_models_it_read(tmp_path):
+    (tmp_path / HELDOUT_PPL).write_text(json.dumps({"el": [float(i + 1) for i in range(30)]}))
+    (tmp_path / "manifest.json").write_text(json.dumps({"recipe": "0123abcd"}))
+    out = tmp_path / "thresholds.yaml"
+    assert main(["--out", str(tmp_path), "--recalibrate", "--thresholds", str(out)]) == 0
+    assert list(yaml.safe_load(out.read_text(encoding="utf-8")))[:3] == ["recipe", "rule", "k"]
+    assert yaml.safe_load(out.read_text(encoding="utf-8"))["recipe"] == "0123abcd"
