@@ -1,5 +1,5 @@
 """Extra KenLM training text from Debian and PyPI packages: man pages, GNOME help, fortunes, UA-GEC,
-Firefox/Thunderbird translations.
+Firefox/Thunderbird translations, Hebrew Wikipedia sentences of hebpipe's training data.
 
 The default models (``filters.lm_default_models``) learn word order from only 2-22k lines per
 language, too few for shuffled-word text to look unlikely. The man pages of Debian's
@@ -11,7 +11,9 @@ desktop packages), and only the help folders of our languages are kept, beside t
 Ukrainian also gets the corrected essays and letters of the UA-GEC corpus, whose PyPI wheel
 ships the corpus (``filters.lm_uagec``: ``pip download``, read as a zip, not installed).
 Kazakh gets the interface sentences of Firefox's and Thunderbird's language
-packs (``filters.lm_mozilla``; downloaded and unpacked, not installed). The
+packs (``filters.lm_mozilla``; downloaded and unpacked, not installed); Hebrew the Wikipedia
+sentences (UD_Hebrew-IAHLTwiki) that the ``hebpipe`` sdist ships as training data
+(``filters.lm_hebpipe``; read as a tar archive, not installed). The
 module writes one deduplicated sentence file per language into ``asset_dir("kenlm-text")``
 plus ``manifest.json`` (package, version, licence, pages, lines, sha256). Sentences must pass
 :func:`filters.lm_manpages.is_prose` and fastText language ID (lid.176 must name the language:
@@ -34,6 +36,9 @@ from pathlib import Path
 
 from curation.assets import asset_dir
 from filters.lm_fortunes import fortune_files, fortune_sentences
+from filters.lm_hebpipe import LICENCE as HEBPIPE_LICENCE
+from filters.lm_hebpipe import PACKAGE as HEBPIPE
+from filters.lm_hebpipe import hebpipe_files, hebpipe_sentences, unpack_sdist
 from filters.lm_lohelp import lohelp_pages, lohelp_sentences
 from filters.lm_mallard import help_pages, mallard_sentences
 from filters.lm_manpages import dedupe, package_pages, prose_sentences, read_page
@@ -50,7 +55,8 @@ class TextSource:
     "fortune" (unpacked, fortune files under share/games/fortunes/<folder>/) or "pypi" (a
     corpus wheel, ``filters.lm_uagec``; folder unused) or "lohelp" (unpacked, LibreOffice help
     HTML under share/libreoffice/help/<folder>/, ``filters.lm_lohelp``) or "xpi" (unpacked, the
-    language pack zips under lib/<folder>/, ``filters.lm_mozilla``)."""
+    language pack zips under lib/<folder>/, ``filters.lm_mozilla``) or "sdist" (hebpipe's source
+    distribution, ``filters.lm_hebpipe``; folder unused)."""
 
     package: str
     kind: str
@@ -89,6 +95,8 @@ SOURCES: dict[str, tuple[TextSource, ...]] = {
     # without code, 1.1k sentences) ko 0.9305 -> 0.9300.
     "kk": (TextSource("firefox-esr-l10n-kk", "xpi", FIREFOX, MOZ),
            TextSource("thunderbird-l10n-kk", "xpi", THUNDERBIRD, MOZ)),
+    # The Wikipedia sentences of hebpipe's training data (UD_Hebrew-IAHLTwiki, CC-BY-SA-4.0).
+    "he": (TextSource(HEBPIPE, "sdist", "", HEBPIPE_LICENCE),),
     "en": (TextSource("manpages", "man", "man", LINUX_MAN), TextSource("manpages-dev", "man", "man", LINUX_MAN),
            TextSource("gnome-user-docs", "help", "C", GNOME_HELP)),
 }
@@ -161,6 +169,7 @@ READERS: dict[str, tuple[Callable[[Path, str], list[Path]], Callable[[str, str],
     "lohelp": (lohelp_pages, lohelp_sentences),
     "xpi": (langpack_files, mozilla_sentences),
     "pypi": (lambda root, _folder: uagec_files(root), uagec_sentences),
+    "sdist": (lambda root, _folder: hebpipe_files(root), hebpipe_sentences),
 }
 
 
@@ -215,6 +224,10 @@ def build(out: Path, langs: Sequence[str]) -> dict:
         wheel = unpack_wheel(out)
         if wheel is not None:
             unpacked[UAGEC] = wheel
+    if any(s.kind == "sdist" for x in langs for s in SOURCES[x]):
+        sdist = unpack_sdist(out)
+        if sdist is not None:
+            unpacked[HEBPIPE] = sdist
     for lang in langs:
         _write_language(out, lang, manifest, lid, unpacked)
     (out / "manifest.json").write_text(json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

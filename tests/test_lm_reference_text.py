@@ -109,7 +109,7 @@ def test_no_flores_devtest_sentence_is_in_the_extra_text(shared_data):
     if not m:
         pytest.fail(f"extra KenLM text missing in {d}: run scripts/setup.sh")
     flores = {"ru": "rus_Cyrl", "uk": "ukr_Cyrl", "pl": "pol_Latn", "cs": "ces_Latn", "ko": "kor_Hang",
-              "en": "eng_Latn", "kk": "kaz_Cyrl"}
+              "en": "eng_Latn", "kk": "kaz_Cyrl", "he": "heb_Hebr"}
     for lang, entry in m["languages"].items():
         test = set((shared_data / "flores200" / f"{flores[lang]}.devtest").read_text(encoding="utf-8").splitlines())
         assert not test & set((d / entry["file"]).read_text(encoding="utf-8").splitlines()), lang
