@@ -48,7 +48,7 @@ from curation.config import TARGET_LANGUAGES  # noqa: E402
 from filters.lm_corrupt import KINDS, auc, corrupt  # noqa: E402
 from filters.lm_model import LanguageModel, available_languages, model_normalization  # noqa: E402
 from filters.perplexity import default_model_dir  # noqa: E402
-from filters.perplexity_calibration import default_thresholds_path, load_thresholds  # noqa: E402
+from filters.perplexity_calibration import load_thresholds, thresholds_for_models  # noqa: E402
 
 SECTION = "Perplexity evaluation (bench/perplexity_eval.py)"
 TARGET = 0.95
@@ -90,7 +90,10 @@ def main() -> int:
     if not langs:
         print(f"no models in {args.model_dir}: run scripts/setup.sh", file=sys.stderr)
         return 2
-    cutoffs = load_thresholds(default_thresholds_path())
+    # The thresholds the stage would apply to these models (beside them, or the committed record
+    # of the same recipe); none for foreign models.
+    cut_path = thresholds_for_models(args.model_dir.resolve())
+    cutoffs = load_thresholds(cut_path) if cut_path else {}
     all_clean = {x: flores(x) for x in TARGET_LANGUAGES}
     started, machine, t0 = now(), machine_line(), time.perf_counter()
     rows, fails, n_scored = [], [], 0
@@ -133,7 +136,7 @@ def main() -> int:
         "items of 2 characters for zh/ja and 4 for th; alternating with an English cookie banner)",
         "- AUC = P(ppl corrupted > ppl clean), ties half; `pooled` = all four kinds against clean",
         "- `clean>cut`, `corrupt>cut`: share above the default `perplexity_high` cutoff "
-        "(filters/assets/perplexity_thresholds.yaml, calibrated on 8-line documents, so per-sentence shares "
+        f"(`{cut_path}`, calibrated on 8-line documents, so per-sentence shares "
         f"are indicative); {n_scored:,} sentences scored in {elapsed:.1f} s",
         *([f"- baseline: `{args.baseline_dir}` scored on the same sentences in this invocation; Δ = ours - baseline"]
           if args.baseline_dir else []),

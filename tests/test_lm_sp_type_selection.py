@@ -42,7 +42,7 @@ def test_both_types_are_candidates_for_every_language_unigram_first():
     assert SP_TYPES == ("unigram", "bpe")
     uni, bpe = candidates("kk"), candidates("kk", "bpe")
     assert [c.key + "/bpe" for c in uni] == [c.key for c in bpe]
-    assert bpe[0] == Candidate(500, "ccnet", 1.0, "bpe") and bpe[0].key == "500/ccnet/bpe"
+    assert bpe[0] == Candidate(100, "ccnet", 1.0, "bpe") and bpe[0].key == "100/ccnet/bpe"
     assert [c.key for c in candidates("de", "bpe")] == [f"{v}/ccnet/bpe" for v in VOCAB_CANDIDATES]
     assert [c.key for c in candidates("ko", "bpe", (500,))] == ["500/ccnet/0.99/bpe", "500/ccnet/0.98/bpe"]
 
