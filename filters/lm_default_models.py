@@ -271,6 +271,15 @@ def is_built(out: Path, langs: list[str], text_dir: Path | None = None) -> bool:
         (out / f"{x}.arpa.bin").is_file() and (out / f"{x}.sp.model").is_file() for x in langs)
 
 
+def built_languages(out: Path) -> list[str]:
+    """The languages of the set published at ``out`` (its manifest); [] when there is none."""
+    try:
+        m = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return sorted(m.get("languages", {})) if isinstance(m, dict) else []
+
+
 def build_all(out: Path, data: Path, langs: list[str], thresholds: Path | None, memory: str = "512M",
               text_dir: Path | None = None, vocabs: tuple[int, ...] = VOCAB_CANDIDATES,
               sp_types: tuple[str, ...] = SP_TYPES) -> dict:
@@ -528,6 +537,13 @@ def main(argv: list[str] | None = None) -> int:
     if not args.force and args.thresholds is None and is_built(args.out, langs, text_dir):
         print(f"kenlm default models: up to date in {args.out}", file=sys.stderr)
         return 0
+    dropped = sorted(set(built_languages(args.out)) - set(langs))
+    if dropped:
+        # A build publishes a whole set: a subset into a live set would take the other models away
+        # from every run that starts after it.
+        print(f"error: {args.out} holds models for {', '.join(dropped)} that a build of only "
+              f"{', '.join(langs)} would drop: build the subset into another --out", file=sys.stderr)
+        return 2
     if not (args.data / "ntrex128").is_dir():
         print(f"error: shared data not found at {args.data} (set CURATION_SHARED)", file=sys.stderr)
         return 2

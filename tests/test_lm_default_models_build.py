@@ -49,3 +49,13 @@ def test_a_stage_on_the_built_set_buckets_with_its_thresholds(built, shared_data
     ppl = got.column("perplexity").to_pylist()[0]
     want = "head" if ppl < edges["head"] else "middle" if ppl < edges["tail"] else "tail"
     assert got.column("perplexity_bucket").to_pylist() == [want]
+
+
+def test_a_subset_build_into_a_set_with_other_languages_is_refused(built, capsys):
+    from filters.lm_default_models import main
+
+    out, _ = built
+    before = os.readlink(out)
+    assert main(["--lang", "he", "--out", str(out), "--no-extra-text"]) == 2
+    assert "holds models for ne that a build of only he would drop" in capsys.readouterr().err
+    assert os.readlink(out) == before
